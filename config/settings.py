@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "referral_engine.workspaces.access.WorkspaceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
