@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "referral_engine.referrals",
     "referral_engine.engagement",
     "referral_engine.feedback",
+    "referral_engine.insights",
+    "referral_engine.demo",
 ]
 
 MIDDLEWARE = [
