@@ -7,6 +7,7 @@ a file named by NAME_FILE (for secrets mounted by an orchestrator).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,16 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in (env(name) or default).split(",") if item.strip()]
 
@@ -54,8 +65,15 @@ def _secret_key() -> str:
     key_file = VAR_DIR / "secret-key"
     if not key_file.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        # Created private in one step (a write then a chmod leaves it readable by others for a moment), and
+        # exclusively, so a second process starting at the same time keeps the first one's key.
+        try:
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -76,6 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "referral_engine.core",
     "referral_engine.workspaces",
     "referral_engine.relationships",
@@ -98,6 +117,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "referral_engine.workspaces.access.WorkspaceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lock-out during sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "referral_engine.core.context_processors.shell",
             ],
         },
     },
@@ -140,6 +162,9 @@ def _database() -> dict:
         config["TEST"] = {"NAME": env("TEST_SQLITE_NAME") or ""}
     elif engine != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point to SQLite or PostgreSQL")
+    elif not config["NAME"]:
+        # Otherwise the first query fails, far from here, with a message that does not name the variable.
+        raise ImproperlyConfigured("DATABASE_URL must name the database: postgres://user@host:5432/NAME")
     return config
 
 
@@ -159,7 +184,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first, so a locked-out client is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "today"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+INVITATION_TTL_DAYS = 14
+
+# Repeated failed sign-ins: after AXES_FAILURE_LIMIT failures for one e-mail address from one IP address,
+# that pair is locked out for AXES_COOLOFF_MINUTES. A successful sign-in clears the count.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Sign-in forms post the e-mail as "username" (Django's AuthenticationForm); axes would otherwise look for
+# USERNAME_FIELD ("email") and count every failure against no one.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "referral_engine.workspaces.views.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "referral_engine.workspaces.views.locked_out"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -180,6 +228,10 @@ def _email() -> dict:
         config = dj_email_url.parse(url)
     except (ValueError, KeyError) as exc:
         raise ImproperlyConfigured(f"EMAIL_URL is not an e-mail URL: {exc}") from exc
+    if "EMAIL_BACKEND" not in config:
+        # dj-email-url returns no backend for a scheme it does not know (the value is not echoed: it may hold
+        # a password).
+        raise ImproperlyConfigured("EMAIL_URL must start with smtp://, smtps://, submission:// or console:")
     return config
 
 

@@ -12,12 +12,17 @@ class SameWorkspaceGuard(Operation):
 
     reversible = True
 
-    def __init__(self, table: str, references: list[tuple[str, str]]):
+    def __init__(self, table: str, references: list[tuple[str, str]], suffix: str = ""):
+        # A table guarded again by a later migration takes a suffix, so its PostgreSQL function is a new one.
         self.table = table
         self.references = references
+        self.suffix = suffix
 
     def deconstruct(self):
-        return (self.__class__.__qualname__, [], {"table": self.table, "references": self.references})
+        kwargs = {"table": self.table, "references": self.references}
+        if self.suffix:
+            kwargs["suffix"] = self.suffix
+        return (self.__class__.__qualname__, [], kwargs)
 
     def state_forwards(self, app_label, state):
         pass
@@ -27,7 +32,7 @@ class SameWorkspaceGuard(Operation):
 
     @property
     def _name(self) -> str:
-        return f"{self.table}_same_workspace"
+        return f"{self.table}_same_workspace{self.suffix}"
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         vendor = schema_editor.connection.vendor

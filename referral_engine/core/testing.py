@@ -2,7 +2,7 @@
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -83,8 +83,8 @@ def make_contact(workspace: Workspace, **fields) -> Contact:
 
 def aware(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value, timezone.UTC)
-    return timezone.make_aware(datetime(value.year, value.month, value.day, 12), timezone.UTC)
+        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+    return datetime(value.year, value.month, value.day, 12, tzinfo=UTC)
 
 
 def money(value: str | int | float) -> Decimal:

@@ -45,7 +45,13 @@ def _guard(allowed: Callable[[Membership], bool]):
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                login = redirect_to_login(request.headers.get("HX-Current-URL") or request.get_full_path())
+                if getattr(request, "htmx", False):
+                    # An htmx request would swap the sign-in page into a fragment; make the browser go there.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = login["Location"]
+                    return response
+                return login
             membership = getattr(request, "membership", None)
             # 404, not 403: a page that is not yours does not exist for you.
             if membership is None or not allowed(membership):

@@ -134,3 +134,54 @@ class ApiToken(TimeStamped):
     def digest_of(raw_token: str) -> str:
         # Tokens carry 256 bits of randomness, so a plain SHA-256 is enough (no slow hash needed).
         return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+class Invitation(TimeStamped):
+    """An e-mailed invitation to join a workspace with a role. The link's token is kept only as a digest."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        help_text="For a partner invitation: the partner whose portal sign-in this becomes.",
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid"),
+            # One live invitation per address and workspace: inviting again replaces the earlier one.
+            models.UniqueConstraint(
+                fields=["workspace", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.PARTNER) | Q(partner__isnull=False),
+                name="invitation_partner_role_has_partner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.workspace} as {self.get_role_display()}"
+
+    @staticmethod
+    def digest_of(raw_token: str) -> str:
+        # The token carries 256 bits of randomness, so a plain SHA-256 is enough (as for API tokens).
+        return hashlib.sha256(raw_token.encode()).hexdigest()
+
+    def is_pending(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

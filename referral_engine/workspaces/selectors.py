@@ -1,7 +1,8 @@
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
+from django.http import Http404
 from django.utils import timezone
 
-from referral_engine.workspaces.models import ApiToken, Membership, Role, Workspace
+from referral_engine.workspaces.models import ApiToken, Invitation, Membership, Role, User, Workspace
 
 
 def membership_for_user(*, user, workspace: Workspace) -> Membership | None:
@@ -43,3 +44,44 @@ def token_membership(*, raw_token: str) -> Membership | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.membership
+
+
+def member_list(*, workspace: Workspace) -> QuerySet[Membership]:
+    """Everyone with an active place in the workspace, employees first, then partners with portal access."""
+    return (
+        Membership.objects.filter(workspace=workspace, is_active=True)
+        .select_related("user")
+        .order_by(
+            Case(When(role=Role.PARTNER, then=Value(1)), default=Value(0)),
+            "user__full_name",
+            "user__email",
+        )
+    )
+
+
+def invitation_pending_list(*, workspace: Workspace) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(workspace=workspace, accepted_at__isnull=True, revoked_at__isnull=True)
+        .select_related("invited_by__user", "partner")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_get(*, workspace: Workspace, id: int) -> Invitation:
+    try:
+        return Invitation.objects.get(workspace=workspace, pk=id)
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such invitation") from None
+
+
+def invitation_for_token(*, raw_token: str) -> Invitation | None:
+    """The invitation a link's token belongs to, whatever its state (the page explains an old link)."""
+    return (
+        Invitation.objects.filter(digest=Invitation.digest_of(raw_token))
+        .select_related("workspace", "invited_by__user")
+        .first()
+    )
+
+
+def user_with_email(*, email: str) -> User | None:
+    return User.objects.filter(email=(email or "").strip().lower()).first()

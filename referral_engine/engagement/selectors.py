@@ -1,0 +1,105 @@
+"""Reads for asks and tasks, always scoped to one workspace."""
+
+from datetime import date, datetime
+
+from django.db.models import QuerySet
+
+from referral_engine.core.selectors import get_in_workspace
+from referral_engine.engagement.models import Ask, Task, TaskStatus
+from referral_engine.workspaces.models import Workspace
+
+ASK_RELATED = ("asker__user", "contact", "partner", "referral")
+TASK_RELATED = ("assignee__user", "account", "contact", "partner", "referral")
+
+
+def ask_list(
+    *,
+    workspace: Workspace,
+    asker_id: int | None = None,
+    contact_id: int | None = None,
+    partner_id: int | None = None,
+    outcome: str | None = None,
+    at_from: datetime | None = None,
+    at_to: datetime | None = None,
+) -> QuerySet[Ask]:
+    asks = Ask.objects.filter(workspace=workspace).select_related(*ASK_RELATED)
+    if asker_id is not None:
+        asks = asks.filter(asker_id=asker_id)
+    if contact_id is not None:
+        asks = asks.filter(contact_id=contact_id)
+    if partner_id is not None:
+        asks = asks.filter(partner_id=partner_id)
+    if outcome:
+        asks = asks.filter(outcome=outcome)
+    if at_from is not None:
+        asks = asks.filter(at__gte=at_from)
+    if at_to is not None:
+        asks = asks.filter(at__lte=at_to)
+    return asks
+
+
+def ask_get(*, workspace: Workspace, id: int) -> Ask:
+    return get_in_workspace(Ask.objects.select_related(*ASK_RELATED), workspace=workspace, id=id)
+
+
+def task_list(
+    *,
+    workspace: Workspace,
+    assignee_id: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    due_from: date | None = None,
+    due_to: date | None = None,
+) -> QuerySet[Task]:
+    """Tasks of a workspace. `status="open"` includes snoozed tasks: snoozing puts a task off, not away."""
+    tasks = Task.objects.filter(workspace=workspace).select_related(*TASK_RELATED)
+    if assignee_id is not None:
+        tasks = tasks.filter(assignee_id=assignee_id)
+    if status == TaskStatus.OPEN:
+        tasks = tasks.filter(status__in=(TaskStatus.OPEN, TaskStatus.SNOOZED))
+    elif status:
+        tasks = tasks.filter(status=status)
+    if kind:
+        tasks = tasks.filter(kind=kind)
+    if due_from is not None:
+        tasks = tasks.filter(due__gte=due_from)
+    if due_to is not None:
+        tasks = tasks.filter(due__lte=due_to)
+    return tasks
+
+
+def task_get(*, workspace: Workspace, id: int) -> Task:
+    return get_in_workspace(Task.objects.select_related(*TASK_RELATED), workspace=workspace, id=id)
+
+
+# ------------------------------------------------------------------------------------------ the Today page
+# (appended for engagement/views.py)
+
+
+def task_list_for_today(*, workspace: Workspace, assignee_id: int) -> QuerySet[Task]:
+    """An employee's open and snoozed tasks, soonest first, with what each is about (one query)."""
+    return (
+        task_list(workspace=workspace, assignee_id=assignee_id, status=TaskStatus.OPEN)
+        .select_related("referral__referred_account")
+        .order_by("due", "id")
+    )
+
+
+def week_summary(*, workspace: Workspace, membership_id: int, since: datetime) -> dict[str, int]:
+    """What an employee did since `since`: asks made, referrals received for them, thank-yous done."""
+    from referral_engine.engagement.models import TaskKind
+    from referral_engine.referrals.models import Referral
+
+    return {
+        "asks": Ask.objects.filter(workspace=workspace, asker_id=membership_id, at__gte=since).count(),
+        "referrals": Referral.objects.filter(
+            workspace=workspace, owner_id=membership_id, received_at__gte=since
+        ).count(),
+        "thanks": Task.objects.filter(
+            workspace=workspace,
+            assignee_id=membership_id,
+            kind=TaskKind.THANK,
+            status=TaskStatus.DONE,
+            completed_at__gte=since,
+        ).count(),
+    }
