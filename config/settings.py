@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "referral_engine.engagement",
     "referral_engine.feedback",
     "referral_engine.insights",
+    "referral_engine.integrations",
     "referral_engine.demo",
 ]
 

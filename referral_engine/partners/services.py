@@ -65,7 +65,7 @@ def partner_create(*, workspace: Workspace, actor: Membership | None, **fields) 
     check_related(workspace=workspace, values=fields, relations=PARTNER_RELATIONS)
     partner = Partner(workspace=workspace, **fields)
     partner.name = (partner.name or "").strip()
-    partner.email = (partner.email or "").strip()
+    partner.email = (partner.email or "").strip().lower()
     _partner_check(partner)
     return clean_and_save(partner, conflict_message="A partner with this e-mail already exists.")
 
@@ -77,7 +77,7 @@ def partner_update(*, instance: Partner, actor: Membership | None, **changes) ->
     if "name" in changes:
         changes["name"] = (changes["name"] or "").strip()
     if "email" in changes:
-        changes["email"] = (changes["email"] or "").strip()
+        changes["email"] = (changes["email"] or "").strip().lower()
     changed = apply_changes(instance, changes)
     if not changed:
         return instance

@@ -206,3 +206,89 @@ class Reward(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} for {self.referral_id}"
+
+
+class MatchLevel(models.TextChoices):
+    SURE = "sure", "Sure"
+    POSSIBLE = "possible", "Possible"
+
+
+class MatchDecision(models.TextChoices):
+    PENDING = "pending", "Waiting for a person"
+    CONFIRMED = "confirmed", "Confirmed"
+    REJECTED = "rejected", "Rejected"
+    AUTO_LINKED = "auto_linked", "Linked automatically"
+
+
+class CustomerFlag(models.TextChoices):
+    NONE = "", "New business"
+    EXISTING = "existing_customer", "An existing customer referred again — not new business"
+    FORMER = "former_customer", "A former customer"
+
+
+class ReferralMatch(WorkspaceOwned):
+    """A record a new referral may duplicate (an account, a contact or an open referral), and what was decided.
+
+    Rows are never deleted when decided, so every decision — automatic or a person's — is kept.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="matches")
+    matched_account = models.ForeignKey(
+        "relationships.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matched_contact = models.ForeignKey(
+        "relationships.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matched_referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    level = models.CharField(max_length=10, choices=MatchLevel.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    similarity = models.FloatField(default=0)
+    customer_flag = models.CharField(max_length=20, choices=CustomerFlag.choices, blank=True, default="")
+    decision = models.CharField(max_length=12, choices=MatchDecision.choices, default=MatchDecision.PENDING)
+    decided_by = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "decision"], name="referralmatch_ws_decision"),
+            models.Index(fields=["workspace", "referral"], name="referralmatch_ws_referral"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=MatchLevel.values), name="referralmatch_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=MatchDecision.values), name="referralmatch_decision_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_flag__in=CustomerFlag.values), name="referralmatch_flag_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision=MatchDecision.PENDING) | Q(decided_at__isnull=False),
+                name="referralmatch_decided_has_date",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "matched_account"],
+                condition=Q(matched_account__isnull=False),
+                name="referralmatch_unique_account",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "matched_contact"],
+                condition=Q(matched_contact__isnull=False),
+                name="referralmatch_unique_contact",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "matched_referral"],
+                condition=Q(matched_referral__isnull=False),
+                name="referralmatch_unique_referral",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.matched_account or self.matched_contact or self.matched_referral
+        return f"{self.get_level_display()} match of referral {self.referral_id} to {target}"

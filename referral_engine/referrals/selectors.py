@@ -157,3 +157,198 @@ def referral_list_given(
 def referral_list_about_contact(*, workspace: Workspace, contact_id: int) -> QuerySet[Referral]:
     """Referrals in which this contact was the person referred (appended for the contact page)."""
     return referral_list(workspace=workspace).filter(referred_contact_id=contact_id)
+
+
+def referral_list_overdue(*, workspace: Workspace, now: datetime) -> QuerySet[Referral]:
+    """Referrals still waiting for their first contact after its deadline, across all owners, most overdue first.
+    (Appended for the first-contact deadline alerts, issue 4 item 3.)"""
+    from referral_engine.referrals.models import ReferralStatus
+
+    return (
+        referral_list(workspace=workspace, status=ReferralStatus.RECEIVED)
+        .filter(contacted_at__isnull=True, first_contact_due__lt=now)
+        .order_by("first_contact_due", "id")
+    )
+
+
+# ------------------------------------------------------------------------------------------- de-duplication
+# (appended for issue 4 item 2: match a new referral against accounts, contacts and open referrals)
+
+MATCH_CANDIDATE_LIMIT = 50
+MATCH_KIND_ORDER = {"contact": 0, "account": 1, "referral": 2}
+
+
+def _customer_flag(account) -> tuple[str, str | None]:
+    from referral_engine.referrals import dedupe
+
+    return dedupe.customer_flag(account.status if account is not None else None)
+
+
+def referral_match_candidates(
+    *,
+    workspace: Workspace,
+    company: str,
+    email: str,
+    person_name: str = "",
+    exclude_referral: Referral | None = None,
+    limit: int = MATCH_CANDIDATE_LIMIT,
+) -> list:
+    """Accounts, contacts and open referrals of `workspace` that may be the business referred, best first.
+
+    SQL narrows the candidates (an exact e-mail, the e-mail domain, the first word of the normalised name), each
+    query capped at `limit`; only that bounded set is scored in Python (referrals.dedupe), never the workspace.
+    `exclude_referral` leaves out a referral and the account and contact it points at (the one being matched).
+    """
+    from django.db.models import Q
+    from django.db.models.functions import Length
+
+    from referral_engine.referrals import dedupe
+    from referral_engine.referrals.models import OPEN_STATUSES
+    from referral_engine.relationships.models import Account, Contact
+
+    email = (email or "").strip()
+    domain = dedupe.email_domain(email)
+    normalised = dedupe.normalise_company(company)
+    first_word = normalised.split()[0] if normalised else ""
+    skip_accounts = {exclude_referral.referred_account_id} if exclude_referral else set()
+    skip_contacts = {exclude_referral.referred_contact_id} if exclude_referral else set()
+    skip_contacts.discard(None)
+
+    accounts = Account.objects.filter(workspace=workspace).exclude(pk__in=skip_accounts)
+    contacts = (
+        Contact.objects.filter(workspace=workspace).exclude(pk__in=skip_contacts).select_related("account")
+    )
+    found_accounts: dict[int, Account] = {}
+    found_contacts: dict[int, Contact] = {}
+    if email:
+        for contact in contacts.filter(email__iexact=email)[:limit]:
+            found_contacts[contact.pk] = contact
+    if domain:
+        on_domain = (
+            Q(domain__iexact=domain)
+            | Q(domain__iexact=f"www.{domain}")
+            | Q(domain__iendswith=f"//{domain}")
+            | Q(domain__iendswith=f"//www.{domain}")
+        )
+        for account in accounts.filter(on_domain)[:limit]:
+            found_accounts[account.pk] = account
+        for contact in contacts.filter(email__iendswith=f"@{domain}")[:limit]:
+            found_contacts[contact.pk] = contact
+    if first_word:
+        # Names are stored as typed, so SQL can only narrow on the normalised name's start or its first word;
+        # dedupe decides what really matches. Shortest names first: one that normalises to exactly this name is
+        # this prefix plus at most a legal form, so the cap never hides it behind longer names.
+        by_length = (Length("name"), "id")
+        for account in accounts.filter(name__istartswith=normalised).order_by(*by_length)[:limit]:
+            found_accounts[account.pk] = account
+        with_word = Q(name__istartswith=first_word) | Q(name__icontains=f" {first_word}")
+        for account in accounts.filter(with_word).order_by(*by_length)[:limit]:
+            found_accounts[account.pk] = account
+    for contact in found_contacts.values():
+        if contact.account is not None and contact.account_id not in skip_accounts:
+            found_accounts.setdefault(contact.account_id, contact.account)
+
+    emails_by_account: dict[int, list[str]] = {}
+    for contact in found_contacts.values():
+        if contact.account_id and contact.email:
+            emails_by_account.setdefault(contact.account_id, []).append(contact.email)
+
+    results: list = []
+    account_results: dict[int, dedupe.Match] = {}
+    for account in found_accounts.values():
+        verdict = dedupe.classify(
+            company=company,
+            email=email,
+            candidate_name=account.name,
+            candidate_domain=account.domain,
+            candidate_emails=emails_by_account.get(account.pk, ()),
+        )
+        if verdict.level == dedupe.Level.NONE:
+            continue
+        flag, note = _customer_flag(account)
+        match = dedupe.Match(
+            "account",
+            account,
+            str(verdict.level),
+            [*verdict.reasons, *([note] if note else [])],
+            verdict.similarity,
+            account,
+            flag,
+        )
+        account_results[account.pk] = match
+        results.append(match)
+
+    wanted_person = dedupe.normalise_company(person_name) if person_name.strip() else ""
+    for contact in found_contacts.values():
+        same_address = bool(email) and contact.email.strip().casefold() == email.casefold()
+        same_person = bool(wanted_person) and dedupe.normalise_company(contact.name) == wanted_person
+        if not (same_address or same_person):
+            continue
+        reasons = [f"same e-mail address ({email.casefold()})"] if same_address else []
+        if same_person:
+            reasons.append(f"same person's name ({contact.name})")
+        flag, note = _customer_flag(contact.account)
+        if note:
+            reasons.append(note)
+        level = "sure" if same_address else "possible"
+        results.append(dedupe.Match("contact", contact, level, reasons, 1.0, contact.account, flag))
+
+    if found_accounts or found_contacts:
+        open_referrals = Referral.objects.filter(workspace=workspace, status__in=OPEN_STATUSES).filter(
+            Q(referred_account_id__in=list(found_accounts)) | Q(referred_contact_id__in=list(found_contacts))
+        )
+        if exclude_referral is not None:
+            open_referrals = open_referrals.exclude(pk=exclude_referral.pk)
+        for other in open_referrals.select_related("referred_account").order_by("-received_at", "-id")[
+            :limit
+        ]:
+            basis = account_results.get(other.referred_account_id)
+            contact_basis = next(
+                (m for m in results if m.kind == "contact" and m.obj.pk == other.referred_contact_id), None
+            )
+            basis = (
+                contact_basis if contact_basis and contact_basis.level == "sure" else basis or contact_basis
+            )
+            if basis is None:
+                continue
+            reasons = [f"an open referral ({other.get_status_display().lower()}) for the same business"]
+            results.append(
+                dedupe.Match(
+                    "referral",
+                    other,
+                    basis.level,
+                    reasons + basis.reasons,
+                    basis.similarity,
+                    other.referred_account,
+                    basis.customer_flag,
+                )
+            )
+
+    results.sort(key=lambda m: (m.level != "sure", -m.similarity, MATCH_KIND_ORDER[m.kind], m.obj.pk))
+    return results
+
+
+def referral_match_get(*, workspace: Workspace, id: int):
+    """One de-duplication match of the workspace; another workspace's id is a 404."""
+    from referral_engine.referrals.models import ReferralMatch
+
+    return get_in_workspace(
+        ReferralMatch.objects.select_related(
+            "referral", "matched_account", "matched_contact", "matched_referral"
+        ),
+        workspace=workspace,
+        id=id,
+    )
+
+
+def referral_match_list_pending(*, workspace: Workspace) -> QuerySet:
+    """Possible duplicates waiting for a person to confirm or reject them, oldest first."""
+    from referral_engine.referrals.models import MatchDecision, ReferralMatch
+
+    return (
+        ReferralMatch.objects.filter(workspace=workspace, decision=MatchDecision.PENDING)
+        .select_related(
+            "referral__referred_account", "matched_account", "matched_contact", "matched_referral"
+        )
+        .order_by("created_at", "id")
+    )

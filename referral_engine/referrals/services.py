@@ -17,6 +17,8 @@ from referral_engine.core.validation import (
     delete_or_conflict,
     raise_if,
 )
+from referral_engine.referrals.deadlines import first_contact_due
+from referral_engine.referrals.gratitude import referral_stage_news_create, referral_thanks_create
 from referral_engine.referrals.models import (
     STAGE_FIELDS,
     STATUS_STAGE_FIELD,
@@ -27,7 +29,8 @@ from referral_engine.referrals.models import (
 from referral_engine.relationships.services import account_create
 from referral_engine.workspaces.models import Membership, Workspace
 
-# Respond promptly (seed 000). A later issue counts working days instead of calendar days.
+# Respond promptly (seed 000). New referrals count working days (deadlines.first_contact_due, a workspace setting);
+# this calendar day is kept for the demo generator.
 FIRST_CONTACT_WITHIN = timedelta(days=1)
 
 REFERRAL_FIELDS = (
@@ -121,11 +124,15 @@ def referral_create(
     if fields.get("received_at") is None:
         fields["received_at"] = timezone.now()
     if fields.get("first_contact_due") is None:
-        fields["first_contact_due"] = fields["received_at"] + FIRST_CONTACT_WITHIN
+        fields["first_contact_due"] = first_contact_due(
+            workspace=workspace, received_at=fields["received_at"]
+        )
     referral = Referral(workspace=workspace, status=ReferralStatus.RECEIVED, **fields)
     referral.tier = 2 if referral.parent_id is not None else 1
     _referral_check(referral)
-    return clean_and_save(referral)
+    referral = clean_and_save(referral)
+    referral_thanks_create(referral=referral)
+    return referral
 
 
 @transaction.atomic
@@ -222,9 +229,169 @@ def referral_move(
     referral.won_value = won_value if status == ReferralStatus.WON else None
     referral.lost_reason = lost_reason if status == ReferralStatus.LOST else ""
     changed += ["won_value", "lost_reason"]
-    return clean_and_save(referral, update_fields=changed)
+    referral = clean_and_save(referral, update_fields=changed)
+    referral_stage_news_create(referral=referral)
+    return referral
 
 
 @transaction.atomic
 def referral_delete(*, instance: Referral, actor: Membership | None) -> None:
     delete_or_conflict(instance, message="This referral cannot be deleted.")
+
+
+# ------------------------------------------------------------------------------------------- de-duplication
+# (appended for issue 4 item 2; referral_create calls referral_matches_record once the referral is saved)
+
+# An account or contact created at most this long before its referral was made for it (referral_create's
+# `referred_account_name`), so merging it into the record it duplicates loses nothing a person chose.
+CREATED_WITH_REFERRAL = timedelta(minutes=1)
+
+
+def _created_with(row, referral: Referral) -> bool:
+    return row is not None and row.created_at >= referral.created_at - CREATED_WITH_REFERRAL
+
+
+def _nothing_references(row) -> bool:
+    """True when deleting `row` would delete, protect or update nothing else."""
+    from django.db import router
+    from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+
+    collector = Collector(using=router.db_for_write(type(row)))
+    try:
+        collector.collect([row])
+    except (ProtectedError, RestrictedError):
+        return False
+    if sum(len(rows) for rows in collector.data.values()) > 1:
+        return False
+    for updates in collector.field_updates.values():
+        for batch in updates:
+            if batch.exists() if hasattr(batch, "exists") else len(batch):
+                return False
+    return not any(qs.exists() for qs in collector.fast_deletes)
+
+
+def _referral_link(*, referral: Referral, account=None, contact=None) -> None:
+    """Point `referral` at an existing account and/or contact; an account or contact left behind that was made
+    for this referral and nothing else refers to is deleted (the merge)."""
+    old_account, old_contact = referral.referred_account, referral.referred_contact
+    changed = []
+    if contact is not None and referral.referred_contact_id != contact.pk:
+        referral.referred_contact = contact
+        changed.append("referred_contact")
+        if account is None and contact.account_id is not None:
+            account = contact.account
+    if account is not None and referral.referred_account_id != account.pk:
+        referral.referred_account = account
+        changed.append("referred_account")
+        # The person referred works at the business we already know.
+        kept_contact = referral.referred_contact
+        if kept_contact is not None and kept_contact.account_id == old_account.pk:
+            kept_contact.account = account
+            kept_contact.save(update_fields=["account", "updated_at"])
+    if not changed:
+        return
+    clean_and_save(referral, update_fields=changed)
+    left_behind = [old_contact if old_contact != referral.referred_contact else None]
+    left_behind.append(old_account if old_account.pk != referral.referred_account_id else None)
+    for row in left_behind:
+        if _created_with(row, referral) and _nothing_references(row):
+            row.delete()
+
+
+@transaction.atomic
+def referral_matches_record(*, referral: Referral, email: str = "") -> list:
+    """Match a new referral against the workspace's accounts, contacts and open referrals, and keep the result.
+
+    One sure match to an account or contact, when the referral came with a new account, links the referral to
+    the existing record (auto_linked). Everything else — possible matches, several sure ones that disagree, a
+    referral on an account a person picked, another open referral — waits for a person (pending). A match
+    already recorded for this referral is not recorded twice. `email` is the address given at intake when the
+    referral has no contact (or another address than its contact's).
+    """
+    from referral_engine.referrals.models import MatchDecision, ReferralMatch
+    from referral_engine.referrals.selectors import referral_match_candidates
+
+    contact = referral.referred_contact
+    candidates = referral_match_candidates(
+        workspace=referral.workspace,
+        company=referral.referred_account.name,
+        email=email or (contact.email if contact else ""),
+        person_name=contact.name if contact else "",
+        exclude_referral=referral,
+    )
+    sure_targets = {
+        (m.kind, m.obj.pk) for m in candidates if m.level == "sure" and m.kind in ("account", "contact")
+    }
+    sure_accounts = {
+        m.account.pk: m.account
+        for m in candidates
+        if m.level == "sure" and m.kind != "referral" and m.account
+    }
+    # Sure matches that disagree on the company (two accounts) are for a person to sort out.
+    linking = (
+        bool(sure_targets) and len(sure_accounts) <= 1 and _created_with(referral.referred_account, referral)
+    )
+
+    field_for = {"account": "matched_account", "contact": "matched_contact", "referral": "matched_referral"}
+    now = timezone.now()
+    recorded = []
+    for match in candidates:
+        target = {field_for[match.kind]: match.obj}
+        if ReferralMatch.objects.filter(referral=referral, **target).exists():
+            continue
+        automatic = linking and match.kind != "referral" and match.level == "sure"
+        recorded.append(
+            ReferralMatch(
+                workspace=referral.workspace,
+                referral=referral,
+                level=match.level,
+                reasons=match.reasons,
+                similarity=match.similarity,
+                customer_flag=match.customer_flag,
+                decision=MatchDecision.AUTO_LINKED if automatic else MatchDecision.PENDING,
+                decided_at=now if automatic else None,
+                **target,
+            )
+        )
+    for row in recorded:
+        clean_and_save(row)
+    if linking:
+        sure_contact = next((m.obj for m in candidates if m.level == "sure" and m.kind == "contact"), None)
+        sure_account = next(iter(sure_accounts.values()), None)
+        _referral_link(referral=referral, account=sure_account, contact=sure_contact)
+    return recorded
+
+
+@transaction.atomic
+def referral_match_decide(*, match, actor: Membership, confirm: bool):
+    """A person confirms a possible duplicate (the referral is linked to the matched record) or rejects it (the
+    referral stays separate). Another workspace's match is a 404; a match already decided is a Conflict."""
+    from django.http import Http404
+
+    from referral_engine.core.errors import Conflict
+    from referral_engine.core.validation import belongs
+    from referral_engine.referrals.models import MatchDecision, ReferralMatch
+
+    if actor is None or not belongs(actor, EMPLOYEE, match.workspace):
+        raise Http404("Not found.")
+    # Lock the row: two people deciding at once must not both win.
+    match = ReferralMatch.objects.select_for_update().get(pk=match.pk, workspace_id=actor.workspace_id)
+    if match.decision != MatchDecision.PENDING:
+        raise Conflict(
+            f"This match was already decided ({match.get_decision_display().lower()}).", "decision"
+        )
+    referral = match.referral
+    if confirm:
+        if match.matched_account is not None:
+            _referral_link(referral=referral, account=match.matched_account)
+        elif match.matched_contact is not None:
+            _referral_link(referral=referral, contact=match.matched_contact)
+        elif match.matched_referral is not None:
+            other = match.matched_referral
+            _referral_link(referral=referral, account=other.referred_account, contact=other.referred_contact)
+        else:
+            raise Conflict("The matched record no longer exists; reject this match instead.", "decision")
+    match.decision = MatchDecision.CONFIRMED if confirm else MatchDecision.REJECTED
+    match.decided_by = actor
+    match.decided_at = timezone.now()
+    return clean_and_save(match, update_fields=["decision", "decided_by", "decided_at"])

@@ -105,7 +105,7 @@ def contact_create(*, workspace: Workspace, actor: Membership | None, **fields) 
     check_related(workspace=workspace, values=fields, relations=CONTACT_RELATIONS)
     contact = Contact(workspace=workspace, **fields)
     contact.first_name = (contact.first_name or "").strip()
-    contact.email = (contact.email or "").strip()
+    contact.email = (contact.email or "").strip().lower()
     _contact_check(contact)
     return clean_and_save(contact, conflict_message="A contact with this e-mail already exists.")
 
@@ -115,7 +115,7 @@ def contact_update(*, instance: Contact, actor: Membership | None, **changes) ->
     check_fields(allowed=CONTACT_FIELDS, given=changes, entity="contact_update")
     check_related(workspace=instance.workspace, values=changes, relations=CONTACT_RELATIONS)
     if "email" in changes:
-        changes["email"] = (changes["email"] or "").strip()
+        changes["email"] = (changes["email"] or "").strip().lower()
     if "first_name" in changes:
         changes["first_name"] = (changes["first_name"] or "").strip()
     changed = apply_changes(instance, changes)

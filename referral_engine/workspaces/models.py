@@ -2,6 +2,7 @@ import hashlib
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -60,6 +61,11 @@ class Workspace(TimeStamped):
     slug = models.SlugField(max_length=60, unique=True)
     currency = models.CharField(max_length=3, default="EUR")
     timezone = models.CharField(max_length=64, default="UTC")
+    first_contact_working_days = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Working days (Monday to Friday) to first contact a new referral (respond promptly, seed 000).",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -30,7 +30,7 @@ def test_fit_on_cdnow_reproduces_the_published_estimates(cdnow_repeat_spend):
         "3.74",
         "15.44",
     )
-    # The note prints no log-likelihood; CLVTools' independent implementation reports −4055.9177 for this fit.
+    # Cross-check of the log-likelihood against an independent implementation: CLVTools reports −4055.9177.
     assert fit.log_likelihood == pytest.approx(-4055.9177, abs=5e-4)
     assert fit.converged
 

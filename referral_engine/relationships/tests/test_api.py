@@ -3,10 +3,12 @@
 import httpx
 import pytest
 
+from referral_engine.core.errors import Conflict
 from referral_engine.core.testing import make_account, make_contact
 from referral_engine.partners.models import Partner
 from referral_engine.referrals.services import referral_create
 from referral_engine.relationships.models import Account, Contact
+from referral_engine.relationships.services import contact_create
 
 
 @pytest.fixture
@@ -26,7 +28,7 @@ def test_clashes_with_what_exists_are_409s_that_write_nothing(firm, alice):
 
     created = alice.post("/contacts", json={"first_name": "Ada", "email": "ADA@initech.test"})
     assert created.status_code == 409
-    assert created.json() == {"detail": "A contact with the e-mail ADA@initech.test already exists."}
+    assert created.json() == {"detail": "A contact with the e-mail ada@initech.test already exists."}
 
     updated = alice.patch(f"/contacts/{other.pk}", json={"email": "ada@initech.test"})
     assert updated.status_code == 409
@@ -90,3 +92,14 @@ def test_a_touchpoint_counts_for_the_contacts_account_and_needs_someone_to_be_wi
             "type": "value_error",
         }
     ]
+
+
+def test_a_contact_email_is_stored_lower_case_so_the_same_address_cannot_be_added_twice(firm):
+    first = contact_create(
+        workspace=firm.workspace, actor=firm.alice, first_name="Ann", email=" Ann@Umbrella.test "
+    )
+    assert first.email == "ann@umbrella.test"
+    with pytest.raises(Conflict):
+        contact_create(
+            workspace=firm.workspace, actor=firm.alice, first_name="Ann", email="ANN@umbrella.test"
+        )

@@ -1,0 +1,16 @@
+"""Background jobs of webhooks: load by id, call the service."""
+
+from django_tasks import task
+
+from referral_engine.integrations.services import webhook_deliver, webhook_retry_due
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> str | None:
+    delivery = webhook_deliver(delivery_id=delivery_id)
+    return delivery.status if delivery is not None else None
+
+
+@task()
+def retry_due_webhooks() -> int:
+    return webhook_retry_due()
