@@ -13,10 +13,11 @@ server does not queue one deferred check per row until the end.
 Row-by-row checks that one set-based check can replace are suspended while writing, inside the same transaction,
 and made before it commits:
 
-- The same-workspace guard triggers (core/db.py) cost more than the insert itself. `finish()` checks every
-  reference they guard with one pass per table and raises IntegrityError, as the trigger would have. Other
-  connections never see the difference: SQLite holds the write lock for the whole transaction, and on PostgreSQL
-  disabling a trigger takes the SHARE ROW EXCLUSIVE lock already held and is undone before commit.
+- The same-workspace guard triggers (core/db.py) cost more than the insert itself. After each batch, one query
+  checks every reference they guard in the rows just written (still in the cache) and raises IntegrityError, as
+  the trigger would have. Other connections never see the difference: SQLite holds the write lock for the whole
+  transaction, and on PostgreSQL disabling a trigger takes the SHARE ROW EXCLUSIVE lock already held and is
+  undone before commit.
 - With `rebuild` (for a load at least as big as what the tables hold), the tables' secondary indexes are dropped
   and built again at the end, and on PostgreSQL their foreign keys too, then added back, which checks every row
   in one query per key. This is PostgreSQL's own advice for populating a database: growing an index or checking
@@ -75,6 +76,7 @@ class BulkWriter:
         self._keys: list[str] = []  # PostgreSQL: ADD CONSTRAINT statements of the foreign keys dropped
         self._triggers: list[str] = []  # SQLite: CREATE TRIGGER statements of the guards dropped
         self._disabled: list[tuple[str, str]] = []  # PostgreSQL: (table, trigger) to enable again
+        self._unguarded: dict[str, SameWorkspaceGuard] = {}  # tables whose guard trigger is off, by name
 
     def _table(self, model: type[models.Model]) -> str:
         return self.connection.ops.quote_name(model._meta.db_table)
@@ -114,6 +116,7 @@ class BulkWriter:
                         for name, sql in cursor.fetchall():
                             cursor.execute(f"DROP TRIGGER {quote(name)}")
                             self._triggers.append(sql)
+                            self._unguarded[guard.table] = guard
                     continue
                 name = guard._name
                 cursor.execute(
@@ -129,6 +132,7 @@ class BulkWriter:
                 except DatabaseError:
                     continue
                 self._disabled.append((guard.table, name))
+                self._unguarded[guard.table] = guard
 
     def _drop_indexes_and_keys(self, cursor) -> None:
         quote = self.connection.ops.quote_name
@@ -175,30 +179,35 @@ class BulkWriter:
                     cursor.execute(f"ANALYZE {self._table(model)}")
             for sql in self._keys:
                 cursor.execute(sql)
-            for guard in self._guards:
-                # One pass over the table per guard, looking every reference up by primary key.
-                joins, wrong = [], []
-                for i, (column, ref_table) in enumerate(guard.references):
-                    col = f"t.{quote(column)}"
-                    joins.append(f"LEFT JOIN {quote(ref_table)} r{i} ON r{i}.id = {col}")
-                    wrong.append(
-                        f"CASE WHEN {col} IS NOT NULL AND (r{i}.workspace_id IS NULL "
-                        f"OR r{i}.workspace_id <> t.workspace_id) THEN 1 ELSE 0 END"
-                    )
-                cursor.execute(
-                    f"SELECT {', '.join(wrong)} FROM {quote(guard.table)} t {' '.join(joins)} "
-                    f"WHERE t.workspace_id = %s AND ({' + '.join(wrong)}) > 0 LIMIT 1",
-                    [self.workspace_id],
-                )
-                found = cursor.fetchone()
-                if found is not None:
-                    column = guard.references[list(found).index(1)][0]
-                    raise IntegrityError(f"cross-workspace reference: {guard.table}.{column}")
             for sql in self._triggers:
                 cursor.execute(sql)
             for table, name in self._disabled:
                 cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER {quote(name)}")
         self._indexes, self._keys, self._triggers, self._disabled = [], [], [], []
+        self._unguarded = {}
+
+    def _check_guard(self, guard: SameWorkspaceGuard, *, first_id: int, last_id: int) -> None:
+        """What the suspended trigger would have refused, for the rows just written (ids first_id..last_id), in
+        one query while they are still in the cache: a reference to a row of another workspace, or to none."""
+        quote = self.connection.ops.quote_name
+        joins, wrong = [], []
+        for i, (column, ref_table) in enumerate(guard.references):
+            col = f"t.{quote(column)}"
+            joins.append(f"LEFT JOIN {quote(ref_table)} r{i} ON r{i}.id = {col}")
+            wrong.append(
+                f"CASE WHEN {col} IS NOT NULL AND (r{i}.workspace_id IS NULL "
+                f"OR r{i}.workspace_id <> t.workspace_id) THEN 1 ELSE 0 END"
+            )
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(wrong)} FROM {quote(guard.table)} t {' '.join(joins)} "
+                f"WHERE t.id BETWEEN %s AND %s AND ({' + '.join(wrong)}) > 0 LIMIT 1",
+                [first_id, last_id],
+            )
+            found = cursor.fetchone()
+        if found is not None:
+            column = guard.references[list(found).index(1)][0]
+            raise IntegrityError(f"cross-workspace reference: {guard.table}.{column}")
 
     def write(self, rows: Rows) -> None:
         n = len(rows)
@@ -225,11 +234,15 @@ class BulkWriter:
             else:
                 self.connection.ensure_connection()
                 self.connection.connection.executemany(self._sql[model], zip(*values, strict=True))
+        guard = self._unguarded.get(model._meta.db_table)
+        if guard is not None:
+            ids = rows.columns["id"]
+            self._check_guard(guard, first_id=int(np.min(ids)), last_id=int(np.max(ids)))
         self.written[model._meta.label] += n
 
     def finish(self, *, next_free: dict[type[models.Model], int]) -> None:
-        """Check what the suspended triggers would have, move each id sequence past the rows written, and put the
-        session back as it was."""
+        """Build the dropped indexes and keys again, put the guard triggers back, move each id sequence past the
+        rows written, and leave the session as it was."""
         self._restore_row_checks()
         with self.connection.cursor() as cursor:
             if self.vendor == "postgresql":

@@ -16,7 +16,7 @@ class AskOutcome(models.TextChoices):
 class Ask(WorkspaceOwned):
     """One time an employee asked a contact or a partner for a referral."""
 
-    asker = models.ForeignKey("workspaces.Membership", on_delete=models.PROTECT, related_name="asks_made")
+    asker = models.ForeignKey("workspaces.Membership", on_delete=models.RESTRICT, related_name="asks_made")
     contact = models.ForeignKey(
         "relationships.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="asks"
     )
@@ -26,7 +26,8 @@ class Ask(WorkspaceOwned):
     at = models.DateTimeField()
     channel = models.CharField(max_length=10, choices=Channel.choices)
     dedicated_meeting = models.BooleanField(
-        default=False, help_text='Asked in a dedicated "how can we help each other" meeting (seed 003).'
+        default=False,
+        help_text='Asked in a dedicated "how can we help each other" meeting, not inside a support conversation.',
     )
     outcome = models.CharField(max_length=16, choices=AskOutcome.choices, default=AskOutcome.PENDING)
     referral = models.ForeignKey(

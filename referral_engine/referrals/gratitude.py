@@ -127,7 +127,7 @@ def referral_thanks_create(*, referral: Referral, now: datetime | None = None) -
         title = f"Thank {referrer.name} for referring {referral.referred_account}"
         details = (
             f"{referrer.name} recommended us. Thank them personally: a phone call or a handwritten card, "
-            f"never a mass e-mail (seed 002).\n\n{_about(referral)}"
+            f"never a mass e-mail.\n\n{_about(referral)}"
         )
     return _task_once(
         referral=referral,

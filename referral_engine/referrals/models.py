@@ -57,29 +57,31 @@ class Referral(WorkspaceOwned):
     """A business referred to us: who referred it, whom, how the recommendation came about, and where it stands."""
 
     source_kind = models.CharField(max_length=10, choices=SourceKind.choices)
+    # RESTRICT, not PROTECT: a referrer or a referred account cannot be deleted while referrals point at it, but
+    # deleting the whole workspace (which cascades to both) still works.
     source_contact = models.ForeignKey(
         "relationships.Contact",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="referrals_given",
     )
     source_partner = models.ForeignKey(
-        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals_given"
+        "partners.Partner", null=True, blank=True, on_delete=models.RESTRICT, related_name="referrals_given"
     )
     source_employee = models.ForeignKey(
         "workspaces.Membership",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="referrals_given",
     )
     source_event = models.ForeignKey(
-        "partners.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+        "partners.Event", null=True, blank=True, on_delete=models.RESTRICT, related_name="referrals"
     )
     source_name = models.CharField(max_length=200, blank=True, help_text="Who referred, when no record fits.")
     referred_account = models.ForeignKey(
-        "relationships.Account", on_delete=models.PROTECT, related_name="referrals_received"
+        "relationships.Account", on_delete=models.RESTRICT, related_name="referrals_received"
     )
     referred_contact = models.ForeignKey(
         "relationships.Contact",

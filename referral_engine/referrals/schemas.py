@@ -37,7 +37,9 @@ class ReferralIn(InSchema):
     referred_contact_id: Id | None = None
     owner_id: Id | None = Field(None, description="The employee who follows the referral up.")
     received_at: AwareDatetime | None = Field(None, description="Defaults to now.")
-    first_contact_due: AwareDatetime | None = Field(None, description="Defaults to a day after received_at.")
+    first_contact_due: AwareDatetime | None = Field(
+        None, description="Defaults to the workspace's first-contact working days after received_at."
+    )
     parent_id: Id | None = Field(None, description="The referral this one came through; makes it tier 2.")
     story: LongText = Field("", description="How the recommendation came about.")
 

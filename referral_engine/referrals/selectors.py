@@ -352,3 +352,13 @@ def referral_match_list_pending(*, workspace: Workspace) -> QuerySet:
         )
         .order_by("created_at", "id")
     )
+
+
+def workspaces_with_overdue_referrals(*, now: datetime) -> QuerySet[Workspace]:
+    """The workspaces that have at least one referral past its first-contact deadline (one query)."""
+    from referral_engine.referrals.models import Referral, ReferralStatus
+
+    overdue = Referral.objects.filter(
+        status=ReferralStatus.RECEIVED, contacted_at__isnull=True, first_contact_due__lt=now
+    )
+    return Workspace.objects.filter(pk__in=overdue.values("workspace_id")).order_by("pk")

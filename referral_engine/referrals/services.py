@@ -131,6 +131,8 @@ def referral_create(
     referral.tier = 2 if referral.parent_id is not None else 1
     _referral_check(referral)
     referral = clean_and_save(referral)
+    # Match first, so the thank-you names the existing account when the referral turned out to be a known one.
+    referral_matches_record(referral=referral)
     referral_thanks_create(referral=referral)
     return referral
 

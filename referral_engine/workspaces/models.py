@@ -64,7 +64,7 @@ class Workspace(TimeStamped):
     first_contact_working_days = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1)],
-        help_text="Working days (Monday to Friday) to first contact a new referral (respond promptly, seed 000).",
+        help_text="Working days (Monday to Friday) to first contact a new referral; a prompt answer keeps the referrer's trust.",
     )
 
     class Meta:

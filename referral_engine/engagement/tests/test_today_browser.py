@@ -21,26 +21,27 @@ def _day(offset: int):
 def bobs_day(firm):
     acme = make_account(firm.workspace, name="Northwind Traders")
     pat = make_contact(firm.workspace, first_name="Pat", last_name="Lee", account=acme)
-    referral = referral_create(
+    referral_create(
         workspace=firm.workspace,
         actor=firm.bob,
         source_kind="partner",
         source_partner=firm.carol_partner,
         referred_account=make_account(firm.workspace, name="Fabrikam"),
         owner=firm.bob,
-        received_at=timezone.now() - timedelta(days=3),
+        # A week ago: its thank-you (due the next working day) is overdue whatever weekday the test runs on.
+        received_at=timezone.now() - timedelta(days=7),
     )
+    # referral_create already gave bob the thank-you task for Carol; these are the rest of his day.
     tasks = [
         task_create(
             workspace=firm.workspace,
             actor=None,
-            kind="thank",
-            title="Call Carol to thank her",
+            kind="follow_up",
+            title="Send Pat the case study",
             due=_day(-2),
             assignee=firm.bob,
-            partner=firm.carol_partner,
-            referral=referral,
-            details="Carol sent us Fabrikam. A call, or a handwritten card.",
+            account=acme,
+            details="Promised at the quarterly review.",
         ),
         task_create(
             workspace=firm.workspace,
@@ -76,13 +77,13 @@ def bobs_day(firm):
 def test_today_shows_my_tasks_and_completing_one_removes_it_without_a_reload(page, firm, bobs_day):
     sign_in(page, "bob@acme.test")
     expect(page.get_by_role("heading", name="Overdue")).to_be_visible()
-    expect(page.get_by_test_id("task")).to_have_count(4)
+    expect(page.get_by_test_id("task")).to_have_count(5)
     page.evaluate("window.__same_page = true")
 
     row = page.get_by_test_id("task").filter(has_text="Ask Pat for an introduction")
     row.get_by_role("button", name="Done").click()
 
-    expect(page.get_by_test_id("task")).to_have_count(3)
+    expect(page.get_by_test_id("task")).to_have_count(4)
     expect(page.get_by_text("Ask Pat for an introduction")).to_have_count(0)
     assert page.evaluate("window.__same_page") is True, "the page reloaded"
     task = Task.objects.get(title="Ask Pat for an introduction")
@@ -93,7 +94,7 @@ def test_today_shows_my_tasks_and_completing_one_removes_it_without_a_reload(pag
 def test_today_fits_a_phone_and_the_menu_reaches_every_section(phone_page, firm, bobs_day):
     page = phone_page
     sign_in(page, "bob@acme.test")
-    expect(page.get_by_test_id("task")).to_have_count(4)
+    expect(page.get_by_test_id("task")).to_have_count(5)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, (
         "the page scrolls sideways on a phone"
     )

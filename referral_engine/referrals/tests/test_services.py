@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from referral_engine.core.testing import make_account, make_contact
+from referral_engine.referrals.deadlines import add_working_days
 from referral_engine.referrals.models import Referral, ReferralStatus, SourceKind
 from referral_engine.referrals.selectors import referral_list_for_partner
 from referral_engine.referrals.services import referral_create, referral_move, referral_update
@@ -18,13 +19,13 @@ def _referral(firm, **fields) -> Referral:
     return referral_create(workspace=firm.workspace, actor=firm.alice, **fields)
 
 
-def test_a_new_referral_is_received_now_due_for_first_contact_a_day_later_and_tier_1(firm):
+def test_a_new_referral_is_received_now_due_for_first_contact_a_working_day_later_and_tier_1(firm):
     before = timezone.now()
     referral = _referral(firm)
 
     assert referral.status == ReferralStatus.RECEIVED
     assert before <= referral.received_at <= timezone.now()
-    assert referral.first_contact_due == referral.received_at + timedelta(days=1)
+    assert referral.first_contact_due == add_working_days(referral.received_at, 1, UTC)
     assert referral.tier == 1
 
 
