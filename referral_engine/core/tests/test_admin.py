@@ -399,7 +399,9 @@ def test_list_pages_cost_the_same_queries_for_3_rows_as_for_30(
     back_office, client, django_assert_max_num_queries
 ):
     # alice also helps run Globex here, so the lists show their workspace column and filter as well.
-    Membership.objects.create(workspace=back_office.other_workspace, user=back_office.alice.user, role="admin")
+    Membership.objects.create(
+        workspace=back_office.other_workspace, user=back_office.alice.user, role="admin"
+    )
     signed_in(client, back_office.alice.user)
     models = [*WORKSPACE_MODELS, Workspace, User]
     populate(back_office.workspace, tag="Acmerow", count=1, employee=back_office.alice)
