@@ -169,12 +169,12 @@ class BulkWriter:
         with self.connection.cursor() as cursor:
             if self._indexes and self.vendor == "postgresql":
                 cursor.execute(f"SET LOCAL maintenance_work_mem = '{PG_INDEX_BUILD_MEMORY}'")
-            # Indexes first: a unique one refuses duplicates here, and the checks below read through them.
+            # A unique index refuses duplicates here.
             for sql in self._indexes:
                 cursor.execute(sql)
             if self.vendor == "postgresql":
-                # Fresh statistics, or the planner takes the tables for as small as they were and joins them badly
-                # (autovacuum would get there too, after the commit).
+                # Fresh statistics, or the planner takes the tables for as small as they were when it checks the
+                # foreign keys added back below, and so does every query after the commit until autovacuum runs.
                 for model in self.models:
                     cursor.execute(f"ANALYZE {self._table(model)}")
             for sql in self._keys:
@@ -190,17 +190,18 @@ class BulkWriter:
         """What the suspended trigger would have refused, for the rows just written (ids first_id..last_id), in
         one query while they are still in the cache: a reference to a row of another workspace, or to none."""
         quote = self.connection.ops.quote_name
-        joins, wrong = [], []
-        for i, (column, ref_table) in enumerate(guard.references):
+        # A correlated lookup by primary key per reference, as the trigger does: a join would let the planner
+        # hash a whole referenced table for every batch (it has no statistics yet for the rows being written).
+        wrong = []
+        for column, ref_table in guard.references:
             col = f"t.{quote(column)}"
-            joins.append(f"LEFT JOIN {quote(ref_table)} r{i} ON r{i}.id = {col}")
+            lookup = f"(SELECT r.workspace_id FROM {quote(ref_table)} r WHERE r.id = {col})"
             wrong.append(
-                f"CASE WHEN {col} IS NOT NULL AND (r{i}.workspace_id IS NULL "
-                f"OR r{i}.workspace_id <> t.workspace_id) THEN 1 ELSE 0 END"
+                f"CASE WHEN {col} IS NOT NULL AND COALESCE({lookup}, -1) <> t.workspace_id THEN 1 ELSE 0 END"
             )
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {', '.join(wrong)} FROM {quote(guard.table)} t {' '.join(joins)} "
+                f"SELECT {', '.join(wrong)} FROM {quote(guard.table)} t "
                 f"WHERE t.id BETWEEN %s AND %s AND ({' + '.join(wrong)}) > 0 LIMIT 1",
                 [first_id, last_id],
             )

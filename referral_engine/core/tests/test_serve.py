@@ -93,7 +93,9 @@ def test_serve_answers_sign_in_static_files_and_a_signed_in_admin(tmp_path):
             server.kill()
             out, err = server.communicate()
 
-    assert f"Referral Engine is running at {base}/ — sign in at {base}/admin/" in out
+    assert (
+        f"Referral Engine is running at {base}/ — sign in there; the back office is at {base}/admin/" in out
+    )
     # The access log goes to standard output, one line per request.
     assert '"GET /admin/login/ HTTP/1.1" 200' in out
     assert "gunicorn" in err

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
 from referral_engine.core.testing import make_user
+from referral_engine.demo.generator import FirmGenerator
 from referral_engine.relationships.models import Account
 from referral_engine.workspaces.models import User, Workspace
 from referral_engine.workspaces.services import workspace_create
@@ -107,3 +108,16 @@ def test_demo_users_left_behind_by_a_deleted_workspace_do_not_block_a_new_demo()
 
     assert signs_in(*logins(output)["Owner"])
     assert Account.objects.filter(workspace__slug="demo-cli").count() == 25
+
+
+def test_ctrl_c_half_way_writes_nothing_and_says_so(monkeypatch):
+    def interrupted(self, k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FirmGenerator, "chunk", interrupted)
+    with pytest.raises(CommandError, match="Interrupted: nothing was written") as caught:
+        demo(*SMALL, "--workspace", "demo-cli")
+
+    assert caught.value.returncode == 130
+    assert not Workspace.objects.filter(slug="demo-cli").exists()
+    assert not User.objects.filter(email__endswith="@demo-cli.example").exists()

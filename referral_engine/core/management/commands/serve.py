@@ -68,7 +68,8 @@ class Command(BaseCommand):
 
         base = f"http://{url_host(host)}:{port}"
         self.stdout.write(
-            f"Referral Engine is running at {base}/ — sign in at {base}/admin/ (stop with Ctrl+C).",
+            f"Referral Engine is running at {base}/ — sign in there; the back office is at {base}/admin/ "
+            "(stop with Ctrl+C).",
             ending="\n",
         )
         self.stdout.flush()
