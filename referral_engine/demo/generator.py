@@ -1610,10 +1610,16 @@ class _Chunk:
                 "referral_id": np.concatenate(
                     [self.r_id[personal], self.r_id[up], none(n_det + n_bd + n_rp, np.int64)]
                 ),
-                # Keys name the row's place in the generated firm, not its id, so the content is the same
-                # whatever ids the database hands out.
-                "dedupe_key": [f"demo:thank:{self.start + a}" for a in r_acc[personal].tolist()]
-                + [f"demo:update:{self.start + a}" for a in r_acc[up].tolist()]
+                # The gratitude engine's own keys (referrals/gratitude.py), so it never thanks a demo referrer
+                # twice; the others name the row's place in the generated firm.
+                "dedupe_key": [f"referral:{i}:thank" for i in self.r_id[personal].tolist()]
+                + [f"referral:{i}:won-thanks" for i in self.r_id[up_won].tolist()]
+                + [
+                    f"referral:{i}:update:{status}"
+                    for i, status in zip(
+                        self.r_id[up_open].tolist(), self.r_status[up_open].tolist(), strict=True
+                    )
+                ]
                 + [f"demo:detractor:{self.k}:{i}" for i in range(n_det)]
                 + [f"demo:birthday:{self.k}:{c}" for c in bdays.tolist()]
                 + [f"demo:purchase:{self.k}:{p}" for p in recent.tolist()],

@@ -5,6 +5,7 @@ import hashlib
 from django.db import models
 
 from referral_engine.demo.generator import BULK_MODELS
+from referral_engine.referrals.models import Referral
 from referral_engine.workspaces.models import Membership, Workspace
 
 # Written when the row is, or secret: never part of the content.
@@ -39,6 +40,10 @@ def firm_digest(workspace: Workspace) -> str:
                     value = None if value is None else position[f.related_model][value]
                 elif model is Membership and f.attname == "user_id":
                     value = obj.user.email.replace(domain, "@<slug>.example")
+                elif f.attname == "dedupe_key" and value.startswith("referral:"):
+                    # The gratitude engine's keys carry the referral's id.
+                    _, pk, rest = value.split(":", 2)
+                    value = f"referral:{position[Referral][int(pk)]}:{rest}"
                 elif isinstance(value, str):
                     value = value.replace(domain, "@<slug>.example")
                 values.append(value)
