@@ -12,3 +12,4 @@ class IntegrationsConfig(AppConfig):
         from referral_engine.integrations.schedule import register
 
         register("referral_engine.integrations.tasks.retry_due_webhooks", every=timedelta(minutes=1))
+        register("referral_engine.integrations.tasks.retry_due_emails", every=timedelta(minutes=1))

@@ -88,3 +88,54 @@ class WebhookDelivery(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.event} {self.event_id}"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboundEmail(WorkspaceOwned):
+    """One e-mail the engine sends (an update to a referrer, a survey invitation, a digest), and its sending log.
+
+    Written in the caller's transaction and sent by the worker after commit; `dedupe_key` makes the same fact
+    (an update for one stage of one referral, one invitation) one e-mail, however often the job runs.
+    """
+
+    kind = models.CharField(max_length=40, help_text="What the e-mail is for, e.g. referral_update.")
+    dedupe_key = models.CharField(max_length=160)
+    to = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    contact = models.ForeignKey(
+        "relationships.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "outbound e-mail"
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "dedupe_key"], name="outboundemail_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=EmailStatus.values), name="outboundemail_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EmailStatus.SENT) | Q(sent_at__isnull=False),
+                name="outboundemail_sent_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status=EmailStatus.PENDING), name="outboundemail_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to}"
