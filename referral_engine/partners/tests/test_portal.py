@@ -57,10 +57,10 @@ def test_a_partner_refers_someone_and_it_is_recorded_for_the_partners_owner(clie
 
 def test_a_company_or_person_the_firm_knows_is_reused_not_duplicated(client, firm):
     account = make_account(firm.workspace, name="Tailspin Toys")
-    contact = make_contact(firm.workspace, first_name="Mia", email="MIA@tailspin.test", account=account)
+    contact = make_contact(firm.workspace, first_name="Mia", email="mia@tailspin.test", account=account)
     client.force_login(firm.carol.user)
 
-    client.post(reverse("portal"), {**VALID, "company": "tailspin toys"})
+    client.post(reverse("portal"), {**VALID, "company": "tailspin toys", "email": "MIA@Tailspin.Test"})
 
     referral = Referral.objects.get()
     assert referral.referred_account == account and referral.referred_contact == contact
