@@ -12,7 +12,7 @@ from referral_engine.core.admin import (
     WorkspaceOwnedForm,
     WorkspaceScopedAdmin,
 )
-from referral_engine.integrations.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from referral_engine.integrations.models import OutboundEmail, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from referral_engine.integrations.services import (
     clean_endpoint_fields,
     webhook_endpoint_create,
@@ -145,4 +145,30 @@ class WebhookDeliveryAdmin(LargeTable, WorkspaceScopedAdmin):
 
     @display(description="Status", ordering="status", label=DELIVERY_COLOURS)
     def status_label(self, obj: WebhookDelivery) -> str:
+        return obj.status
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(LargeTable, WorkspaceScopedAdmin):
+    """The e-mail log: what the engine sent or tried to send, to whom, and why it failed."""
+
+    list_display = ("subject", "to", "kind", "status_label", "attempts", "sent_at", "workspace")
+    list_filter = (("status", ChoicesDropdownFilter), "kind", ("workspace", WorkspaceAutocompleteFilter))
+    list_select_related = ("workspace",)
+    search_fields = ("to", "subject", "dedupe_key")
+    readonly_fields = [field.name for field in OutboundEmail._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # E-mails are written by the services and the worker only; the admin shows the log.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @display(
+        description="Status",
+        ordering="status",
+        label={"pending": "warning", "sent": "success", "failed": "danger"},
+    )
+    def status_label(self, obj: OutboundEmail) -> str:
         return obj.status

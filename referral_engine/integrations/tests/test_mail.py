@@ -91,3 +91,23 @@ def test_bad_address_is_a_field_error(firm):
             workspace=firm.workspace, kind="x", dedupe_key="x", to="not-an-address", subject="s", body="b"
         )
     assert "to" in exc.value.message_dict
+
+
+def test_the_email_log_in_the_back_office_shows_only_the_workspaces_own(firm, client):
+    from django.urls import reverse
+
+    mine = _queue(firm, make_contact(firm.workspace, first_name="Ann", email="ann@acme-client.test"))
+    theirs = email_queue(
+        workspace=firm.other_workspace,
+        kind="x",
+        dedupe_key="x",
+        to="zed@globex-client.test",
+        subject="Globex only",
+        body="b",
+    )
+    firm.alice.user.is_staff = True
+    firm.alice.user.save(update_fields=["is_staff"])
+    client.force_login(firm.alice.user)
+    page = client.get(reverse("admin:integrations_outboundemail_changelist")).content.decode()
+    assert mine.to in page and theirs.to not in page
+    assert client.get(reverse("admin:integrations_outboundemail_change", args=[theirs.pk])).status_code == 302
