@@ -1391,6 +1391,8 @@ class _Chunk:
                 "account_id": self.acc_id[c_acc[resp_c]],
                 "invitation_id": np.concatenate([inv_id[answered], np.zeros(len(public), np.int64)]),
                 "score": score,
+                # Promoters are referral candidates (feedback.services does the same for every answer).
+                "referral_candidate": score >= 9,
                 "comment": comment.tolist(),
                 "at": _seconds(self.resp_at),
             },
@@ -1620,7 +1622,7 @@ class _Chunk:
                         self.r_id[up_open].tolist(), self.r_status[up_open].tolist(), strict=True
                     )
                 ]
-                + [f"demo:detractor:{self.k}:{i}" for i in range(n_det)]
+                + [f"nps:{i}:detractor" for i in self.resp_id[det].tolist()]
                 + [f"demo:birthday:{self.k}:{c}" for c in bdays.tolist()]
                 + [f"demo:purchase:{self.k}:{p}" for p in recent.tolist()],
             },

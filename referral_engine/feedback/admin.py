@@ -9,7 +9,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from referral_engine.core.admin import LargeTable, WorkspaceAutocompleteFilter, WorkspaceScopedAdmin
-from referral_engine.feedback.models import NpsResponse, SurveyInvitation
+from referral_engine.feedback.models import NpsResponse, SurveyInvitation, SurveyRound
 
 CATEGORY_COLOURS = {"promoter": "success", "passive": "warning", "detractor": "danger"}
 # Reichheld (2003): 9-10 promoter, 7-8 passive, 0-6 detractor.
@@ -28,22 +28,43 @@ class NpsCategoryFilter(DropdownFilter):
         return queryset.filter(score__range=scores) if scores else queryset
 
 
+@admin.register(SurveyRound)
+class SurveyRoundAdmin(LargeTable, WorkspaceScopedAdmin):
+    """Rounds are read here, not written: the survey service sends them (Insights → NPS → New survey round)."""
+
+    list_display = ("name", "audience_description", "sent_at", "invited_count", "status", "workspace")
+    list_filter = (
+        "status",
+        ("sent_at", RangeDateTimeFilter),
+        ("workspace", WorkspaceAutocompleteFilter),
+    )
+    list_select_related = ("workspace",)
+    search_fields = ("name",)
+    search_help_text = "Name of the round"
+    autocomplete_fields = ("workspace", "account", "created_by")
+    readonly_fields = ("skipped",)
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
 @admin.register(SurveyInvitation)
 class SurveyInvitationAdmin(LargeTable, WorkspaceScopedAdmin):
     """Invitations are read here, not written: the survey service creates them with the personal link's token,
     of which only a digest is kept (never shown)."""
 
-    list_display = ("contact", "sent_at", "expires_at", "answered_at", "workspace")
+    list_display = ("contact", "round", "sent_at", "expires_at", "answered_at", "workspace")
     list_filter = (
         ("sent_at", RangeDateTimeFilter),
         ("answered_at", admin.EmptyFieldListFilter),
         ("contact", WorkspaceAutocompleteFilter),
         ("workspace", WorkspaceAutocompleteFilter),
     )
-    list_select_related = ("contact", "workspace")
+    list_select_related = ("contact", "round", "workspace")
     search_fields = ("contact__last_name", "contact__email")
     search_help_text = "Contact's last name or e-mail address"
-    autocomplete_fields = ("workspace", "contact")
+    autocomplete_fields = ("workspace", "contact", "round")
     exclude = ("token_digest",)
     date_hierarchy = "created_at"
 
@@ -58,7 +79,7 @@ class SurveyInvitationAdmin(LargeTable, WorkspaceScopedAdmin):
 
 @admin.register(NpsResponse)
 class NpsResponseAdmin(LargeTable, WorkspaceScopedAdmin):
-    list_display = ("contact", "account", "score", "category_label", "at", "workspace")
+    list_display = ("contact", "account", "score", "category_label", "referral_candidate", "at", "workspace")
     list_filter = (
         NpsCategoryFilter,
         ("score", RangeNumericFilter),

@@ -1,19 +1,32 @@
-"""/nps-responses: parse, call a service or selector, answer with a schema."""
+"""/nps-responses and /insights/nps: parse, call a service or selector, answer with a schema."""
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from ninja import Query, Router, Status
 
-from referral_engine.core.api import Page, employee_auth, paginate, resolve_ids, workspace_of
+from referral_engine.core.api import (
+    Page,
+    employee_auth,
+    paginate,
+    query_error,
+    resolve_ids,
+    workspace_of,
+)
 from referral_engine.feedback import selectors, services
 from referral_engine.feedback.schemas import (
     NPS_RESPONSE_ORDERINGS,
+    NpsFiguresOut,
+    NpsPeriodQuery,
     NpsResponseIn,
     NpsResponseOut,
     NpsResponsePatch,
     NpsResponseQuery,
 )
+from referral_engine.referrals.deadlines import workspace_tz
 from referral_engine.relationships.models import Account, Contact
 
 router = Router(tags=["nps-responses"], auth=employee_auth)
+insights_router = Router(tags=["insights"], auth=employee_auth)
 NPS_RESPONSE_IDS = {"contact": (Contact, "contact"), "account": (Account, "account")}
 
 
@@ -26,7 +39,9 @@ def nps_response_list(request, query: Query[NpsResponseQuery]):
 
 @router.post("", response={201: NpsResponseOut})
 def nps_response_create(request, payload: NpsResponseIn):
-    """Record an answer (0-10) from a contact, for example one collected by phone."""
+    """Record an answer (0-10) from a contact, for example one collected by phone. It closes the loop like a
+    survey answer: a promoter (9-10) is flagged as a referral candidate, a detractor (0-6) gets a follow-up task
+    for the account's owner due within two working days."""
     workspace = workspace_of(request)
     fields = resolve_ids(workspace=workspace, data=payload.model_dump(), relations=NPS_RESPONSE_IDS)
     nps_response = services.nps_response_create(workspace=workspace, actor=request.auth, **fields)
@@ -58,3 +73,18 @@ def nps_response_delete(request, id: int):
     response = selectors.nps_response_get(workspace=workspace_of(request), id=id)
     services.nps_response_delete(instance=response, actor=request.auth)
     return Status(204, None)
+
+
+@insights_router.get("", response=NpsFiguresOut)
+def nps_figures(request, query: Query[NpsPeriodQuery]):
+    """NPS (Reichheld 2003: % promoters − % detractors over the latest answer of each respondent) for a period:
+    overall, by value segment, by account owner and per month, each with the number of answers behind it.
+    Values are unrounded; null where there are no answers."""
+    workspace = workspace_of(request)
+    today = timezone.now().astimezone(workspace_tz(workspace)).date()
+    try:
+        start, end = selectors.nps_period(workspace=workspace, start=query.start, end=query.end, today=today)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise query_error(field, messages[0]) from exc
+    return selectors.nps_figures(workspace=workspace, start=start, end=end)

@@ -1,6 +1,6 @@
 """API shapes for NPS answers: In (create), Patch (update), Out, list filters."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime
@@ -40,6 +40,9 @@ class NpsResponseOut(Schema):
     category: str = Field(description="promoter (9-10), passive (7-8) or detractor (0-6), Reichheld 2003.")
     comment: str
     at: datetime
+    referral_candidate: bool = Field(
+        description="A promoter (9-10), flagged as someone to ask for a referral (the closed loop)."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -55,3 +58,45 @@ class NpsResponseQuery(ListQuery):
     score_max: int | None = Field(None, ge=0, le=10)
     at_from: FilterDatetime | None = None
     at_to: FilterDatetime | None = None
+
+
+# ------------------------------------------------------------------------------------------------- figures
+
+
+class NpsPeriodQuery(Schema):
+    start: date | None = Field(
+        None,
+        description="First day of the period (included), in the workspace's time zone. "
+        "Defaults to the first day of the month eleven months before `end`.",
+    )
+    end: date | None = Field(None, description="Last day of the period (included). Defaults to today.")
+
+
+class NpsFigureOut(Schema):
+    key: str = Field(description="Segment label, account owner's membership id (0: no owner), or YYYY-MM.")
+    label: str
+    nps: float | None = Field(
+        description="% promoters − % detractors, from −100 to 100, unrounded; null with no answers."
+    )
+    n: int = Field(description="Answers behind the figure: the latest answer of each respondent.")
+    promoters: int
+    passives: int
+    detractors: int
+
+    @staticmethod
+    def resolve_nps(obj) -> float | None:
+        return obj.value
+
+
+class NpsFiguresOut(Schema):
+    start: datetime
+    end: datetime = Field(description="End of the period (excluded).")
+    overall: NpsFigureOut
+    by_segment: list[NpsFigureOut] = Field(
+        description="By the account's value segment; `unsegmented` when none is stored."
+    )
+    by_owner: list[NpsFigureOut] = Field(description="By the answer's account's owner.")
+    monthly: list[NpsFigureOut] = Field(
+        description="Per calendar month, over each respondent's latest answer of that month."
+    )
+    segmented: bool = Field(description="False while value segments are not stored at all.")

@@ -11,7 +11,7 @@ import pytest
 
 from referral_engine.core.testing import make_account, make_contact
 from referral_engine.core.tests.integrity import refused
-from referral_engine.feedback.models import NpsResponse, SurveyInvitation
+from referral_engine.feedback.models import NpsResponse, SurveyInvitation, SurveyRound
 
 AT = datetime(2025, 7, 1, 9, tzinfo=UTC)
 _digests = itertools.count(1)
@@ -27,6 +27,18 @@ def invitation(w, **fields) -> SurveyInvitation:
     return SurveyInvitation.objects.create(workspace=w.acme, **fields)
 
 
+def survey_round(w, workspace=None, **fields) -> SurveyRound:
+    fields = {
+        "name": "Round",
+        "audience": "everyone",
+        "audience_description": "Every customer contact",
+        "sent_at": AT,
+        "expires_at": AT + timedelta(days=30),
+        **fields,
+    }
+    return SurveyRound.objects.create(workspace=workspace or w.acme, **fields)
+
+
 def response(w, **fields) -> NpsResponse:
     fields = {"contact": w.contact, "score": 9, "at": AT, **fields}
     return NpsResponse.objects.create(workspace=w.acme, **fields)
@@ -35,14 +47,19 @@ def response(w, **fields) -> NpsResponse:
 @pytest.fixture
 def world(firm) -> SimpleNamespace:
     acme, globex = firm.workspace, firm.other_workspace
-    return SimpleNamespace(
+    w = SimpleNamespace(
         acme=acme,
         globex=globex,
         account=make_account(acme),
         contact=make_contact(acme),
         globex_account=make_account(globex),
         globex_contact=make_contact(globex),
+        alice=firm.alice,
+        dave=firm.dave,
     )
+    w.round = survey_round(w)
+    w.globex_round = survey_round(w, workspace=globex)
+    return w
 
 
 CHECKS = [
@@ -55,6 +72,25 @@ CHECKS = [
     ("nps_score_0_to_10", response, lambda w: {"score": 10}, lambda w: {"score": 11}),
     # Django's own check for a PositiveSmallIntegerField refuses a negative score first; both name the column.
     ("score", response, lambda w: {"score": 0}, lambda w: {"score": -1}),
+    (
+        "surveyround_expires_later",
+        survey_round,
+        lambda w: {"expires_at": AT + timedelta(seconds=1)},
+        lambda w: {"expires_at": AT},
+    ),
+    ("surveyround_status_valid", survey_round, lambda w: {"status": "closed"}, lambda w: {"status": "sent"}),
+    (
+        "surveyround_audience_valid",
+        survey_round,
+        lambda w: {"audience": "account"},
+        lambda w: {"audience": "all"},
+    ),
+    (
+        "surveyround_expiry_1_to_90_days",
+        survey_round,
+        lambda w: {"expires_after_days": 90},
+        lambda w: {"expires_after_days": 91},
+    ),
 ]
 
 
@@ -84,6 +120,30 @@ def test_an_invitation_answers_once(world):
 
 
 GUARDS = [
+    (
+        "feedback_surveyinvitation",
+        "round_id",
+        invitation,
+        "round",
+        lambda w: w.round,
+        lambda w: w.globex_round,
+    ),
+    (
+        "feedback_surveyround",
+        "account_id",
+        survey_round,
+        "account",
+        lambda w: w.account,
+        lambda w: w.globex_account,
+    ),
+    (
+        "feedback_surveyround",
+        "created_by_id",
+        survey_round,
+        "created_by",
+        lambda w: w.alice,
+        lambda w: w.dave,
+    ),
     (
         "feedback_surveyinvitation",
         "contact_id",
