@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from unfold.contrib.filters.admin import (
     BooleanRadioFilter,
     ChoicesDropdownFilter,
@@ -10,10 +11,12 @@ from unfold.decorators import display
 from referral_engine.core.admin import (
     LargeTable,
     WorkspaceAutocompleteFilter,
+    WorkspaceOwnedForm,
     WorkspaceScopedAdmin,
     member_column,
 )
-from referral_engine.engagement.models import Ask, Task
+from referral_engine.engagement.message_templates import wording_check
+from referral_engine.engagement.models import Ask, MessageTemplate, Task
 
 OUTCOME_COLOURS = {
     "pending": "info",
@@ -100,3 +103,30 @@ class TaskAdmin(LargeTable, WorkspaceScopedAdmin):
     @display(description="Status", ordering="status", label=TASK_COLOURS)
     def status_label(self, obj: Task) -> str:
         return obj.status
+
+
+class MessageTemplateForm(WorkspaceOwnedForm):
+    """The same check as message_template_save: unknown blanks or unpaired braces are refused."""
+
+    class Meta:
+        model = MessageTemplate
+        fields = ("workspace", "key", "subject", "body")
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            wording_check(subject=cleaned.get("subject") or "", body=cleaned.get("body") or "")
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(WorkspaceScopedAdmin):
+    form = MessageTemplateForm
+    list_display = ("key", "subject", member_column("edited_by", "Edited by"), "updated_at", "workspace")
+    list_filter = (("key", ChoicesDropdownFilter), ("workspace", WorkspaceAutocompleteFilter))
+    list_select_related = ("edited_by__user", "workspace")
+    search_fields = ("subject", "body")
+    search_help_text = "Subject or message"
+    autocomplete_fields = ("workspace",)

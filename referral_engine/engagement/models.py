@@ -122,3 +122,37 @@ class Task(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MessageTemplateKey(models.TextChoices):
+    """The e-mails a workspace can word its own way: one update to the referrer per stage (issue 4, item 5)."""
+
+    REFERRAL_CONTACTED = "referral_contacted", "Update: the referred business was contacted"
+    REFERRAL_MEETING = "referral_meeting", "Update: we met the referred business"
+    REFERRAL_PROPOSAL = "referral_proposal", "Update: we sent a proposal"
+    REFERRAL_WON = "referral_won", "Update: the referred business became a client"
+    REFERRAL_LOST = "referral_lost", "Update: the referred business did not go ahead"
+
+
+class MessageTemplate(WorkspaceOwned):
+    """A workspace's own wording of one e-mail. Without a row, the built-in wording in message_templates.py is
+    used; placeholders are plain {names}, never template code (see message_templates.py)."""
+
+    key = models.CharField(max_length=40, choices=MessageTemplateKey.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=5000)
+    edited_by = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="messagetemplate_once_per_key"),
+            models.CheckConstraint(
+                condition=Q(key__in=MessageTemplateKey.values), name="messagetemplate_key_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_key_display()

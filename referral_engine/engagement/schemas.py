@@ -126,3 +126,22 @@ class TaskQuery(ListQuery):
     kind: choice(TaskKind) | None = None
     due_from: date | None = None
     due_to: date | None = None
+
+
+# ----------------------------------------------------------------------------------------- message templates
+
+
+class MessageTemplateIn(InSchema):
+    """A workspace's own wording of one e-mail. Blanks are plain {names}: referrer_first_name, referred_company,
+    stage, firm_name, owner_name; a literal brace is written twice."""
+
+    subject: Text(200)
+    body: Text(5000)
+
+
+class MessageTemplateOut(Schema):
+    key: str
+    label: str
+    subject: str
+    body: str
+    is_default: bool = Field(description="True while the workspace uses the built-in wording.")

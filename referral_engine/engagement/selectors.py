@@ -103,3 +103,38 @@ def week_summary(*, workspace: Workspace, membership_id: int, since: datetime) -
             completed_at__gte=since,
         ).count(),
     }
+
+
+# ----------------------------------------------------------------------------------------- message templates
+
+
+def message_template_get(*, workspace: Workspace, key: str):
+    """The wording a workspace uses for `key`: its own, else the built-in one. Http404 for an unknown key."""
+    from django.http import Http404
+
+    from referral_engine.engagement.message_templates import Wording, default_wording
+    from referral_engine.engagement.models import MessageTemplate, MessageTemplateKey
+
+    if key not in MessageTemplateKey.values:
+        raise Http404("Not found.")
+    row = MessageTemplate.objects.filter(workspace=workspace, key=key).first()
+    if row is None:
+        return default_wording(key)
+    return Wording(key=key, subject=row.subject, body=row.body, is_default=False)
+
+
+def message_template_list(*, workspace: Workspace) -> list:
+    """Every e-mail a workspace can reword, in a fixed order, each with the wording in use."""
+    from referral_engine.engagement.message_templates import Wording, default_wording
+    from referral_engine.engagement.models import MessageTemplate, MessageTemplateKey
+
+    own = {
+        row.key: row
+        for row in MessageTemplate.objects.filter(workspace=workspace, key__in=MessageTemplateKey.values)
+    }
+    return [
+        Wording(key=key, subject=own[key].subject, body=own[key].body, is_default=False)
+        if key in own
+        else default_wording(key)
+        for key in MessageTemplateKey.values
+    ]

@@ -54,6 +54,10 @@ def ask_create(*, workspace: Workspace, actor: Membership | None, **fields) -> A
         fields["at"] = timezone.now()
     ask = Ask(workspace=workspace, **fields)
     _ask_check(ask)
+    # Never an ask inside a support conversation (issue 6; the rule and its window live in asking).
+    from referral_engine.asking.services import ask_refuse_inside_support
+
+    ask_refuse_inside_support(ask)
     return clean_and_save(ask)
 
 
@@ -170,3 +174,45 @@ def task_snooze(*, task: Task, actor: Membership | None, until: date) -> Task:
     task.due = until
     task.status = TaskStatus.SNOOZED
     return clean_and_save(task, update_fields=["due", "status"])
+
+
+# ----------------------------------------------------------------------------------------- message templates
+
+
+def _message_template_key(key: str) -> str:
+    from referral_engine.engagement.models import MessageTemplateKey
+
+    if key not in MessageTemplateKey.values:
+        raise field_error("key", f"Choose one of: {', '.join(MessageTemplateKey.values)}.")
+    return key
+
+
+@transaction.atomic
+def message_template_save(
+    *, workspace: Workspace, actor: Membership | None, key: str, subject: str, body: str
+):
+    """Reword one e-mail for the workspace. Unknown blanks or unpaired braces are field errors and save nothing."""
+    from referral_engine.engagement.message_templates import wording_check
+    from referral_engine.engagement.models import MessageTemplate
+
+    key = _message_template_key(key)
+    subject, body = (subject or "").strip(), (body or "").strip().replace("\r\n", "\n")
+    wording_check(subject=subject, body=body)
+    # Locked, so two managers saving at once end with one row, the later wording.
+    row = MessageTemplate.objects.select_for_update().filter(workspace=workspace, key=key).first()
+    if row is None:
+        row = MessageTemplate(workspace=workspace, key=key)
+    row.subject, row.body = subject, body
+    row.edited_by = actor if actor is not None and actor.workspace_id == workspace.pk else None
+    return clean_and_save(
+        row, conflict_message="Someone else saved this wording at the same time; try again."
+    )
+
+
+@transaction.atomic
+def message_template_reset(*, workspace: Workspace, actor: Membership | None, key: str) -> None:
+    """Go back to the built-in wording of one e-mail."""
+    from referral_engine.engagement.models import MessageTemplate
+
+    key = _message_template_key(key)
+    MessageTemplate.objects.filter(workspace=workspace, key=key).delete()

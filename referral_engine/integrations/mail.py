@@ -3,7 +3,7 @@
     email_queue(workspace=ws, kind="referral_update", dedupe_key=f"referral:{r.pk}:update:contacted",
                 to=contact.email, subject=..., body=..., contact=contact)
 
-A contact marked do-not-contact is never mailed (email_queue returns None). The same dedupe key queues one
+A contact or partner marked do-not-contact is never mailed (email_queue returns None). The same dedupe key queues one
 e-mail, however often it is asked for. Sending claims the row with one conditional UPDATE, as webhooks do, so
 two workers never both send it; a failure is retried with back-off, then the e-mail is marked failed.
 """
@@ -47,10 +47,11 @@ def email_queue(
     subject: str,
     body: str,
     contact=None,
+    partner=None,
 ) -> OutboundEmail | None:
     """Queue one e-mail, sent after the surrounding transaction commits. None when it must not be sent (the
-    contact is do-not-contact) or was queued before under the same key."""
-    if contact is not None and contact.do_not_contact:
+    contact or partner is do-not-contact) or was queued before under the same key."""
+    if _do_not_contact(contact, partner):
         return None
     to = (to or "").strip().lower()
     try:
@@ -66,6 +67,7 @@ def email_queue(
             "subject": " ".join(subject.split())[:200],
             "body": body,
             "contact": contact,
+            "partner": partner,
             # Due at once: if the task enqueued after commit is lost, retry_due_emails sends it.
             "next_attempt_at": timezone.now(),
         },
@@ -74,6 +76,10 @@ def email_queue(
         return None
     _enqueue_on_commit(email.pk)
     return email
+
+
+def _do_not_contact(*people) -> bool:
+    return any(person is not None and person.do_not_contact for person in people)
 
 
 def _claim(email_id: int, now: datetime) -> bool:
@@ -90,11 +96,12 @@ def email_send(*, email_id: int) -> OutboundEmail | None:
     now = timezone.now()
     if not _claim(email_id, now):
         return None
-    email = OutboundEmail.objects.select_related("contact").get(pk=email_id)
+    email = OutboundEmail.objects.select_related("contact", "partner").get(pk=email_id)
     error = ""
-    if email.contact is not None and email.contact.do_not_contact:
+    refused = _do_not_contact(email.contact, email.partner)
+    if refused:
         # Marked do-not-contact after it was queued: never sent.
-        error = "The contact asked not to be contacted."
+        error = "The recipient asked not to be contacted."
     else:
         message = EmailMessage(
             subject=email.subject,
@@ -112,7 +119,7 @@ def email_send(*, email_id: int) -> OutboundEmail | None:
     update = {"attempts": attempts, "error": error, "last_attempt_at": finished, "updated_at": finished}
     if not error:
         update |= {"status": EmailStatus.SENT, "sent_at": finished, "next_attempt_at": None}
-    elif attempts >= MAX_ATTEMPTS or email.contact is not None and email.contact.do_not_contact:
+    elif attempts >= MAX_ATTEMPTS or refused:
         update |= {"status": EmailStatus.FAILED, "next_attempt_at": None}
     else:
         update |= {"next_attempt_at": finished + RETRY_DELAYS[attempts - 1]}

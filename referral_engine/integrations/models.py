@@ -111,6 +111,9 @@ class OutboundEmail(WorkspaceOwned):
     contact = models.ForeignKey(
         "relationships.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)

@@ -50,7 +50,10 @@ class PartnerAdmin(WorkspaceScopedAdmin):
     autocomplete_fields = ("workspace", "networking_group", "owner", "portal_membership")
     fieldsets = (
         (None, {"fields": ("workspace", "kind", "name", "company", "profession", "email", "phone")}),
-        ("Relationship", {"fields": ("target_market", "networking_group", "owner", "do_not_contact")}),
+        (
+            "Relationship",
+            {"fields": ("target_market", "networking_group", "owner", "do_not_contact", "email_updates")},
+        ),
         ("Partner portal", {"fields": ("portal_membership",)}),
     )
 

@@ -64,6 +64,11 @@ class Partner(WorkspaceOwned):
         help_text="The partner's own sign-in to the partner portal.",
     )
     do_not_contact = models.BooleanField(default=False)
+    email_updates = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Send this person an e-mail at each stage of the referrals they made",
+    )
 
     class Meta:
         ordering = ["name", "id"]

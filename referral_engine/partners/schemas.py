@@ -21,6 +21,9 @@ class PartnerIn(InSchema):
     networking_group_id: Id | None = None
     owner_id: Id | None = Field(None, description="The employee (membership id) who looks after the partner.")
     do_not_contact: bool = False
+    email_updates: bool = Field(
+        False, description="Send this person an e-mail at each stage of the referrals they made."
+    )
 
 
 PartnerPatch = patch_of(PartnerIn, "PartnerPatch", "Fields to change on a partner; leave out what stays.")
@@ -40,6 +43,7 @@ class PartnerOut(Schema):
     owner_id: int | None
     has_portal_access: bool
     do_not_contact: bool
+    email_updates: bool
     created_at: datetime
     updated_at: datetime
 

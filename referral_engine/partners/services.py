@@ -28,6 +28,7 @@ PARTNER_FIELDS = (
     "owner",
     "portal_membership",
     "do_not_contact",
+    "email_updates",
 )
 PARTNER_RELATIONS = {
     "networking_group": "networking group",

@@ -12,15 +12,26 @@ Each event creates its task once, however often it is recorded (the dedupe keys 
 Do-not-contact (our choice): no task ever asks anyone to contact a referrer marked do-not-contact. The thank-you
 and the closing thanks become internal notes ("Carol asked not to be contacted: record the thanks internally");
 stage updates, which are nothing but contact, are not created at all.
+
+E-mail updates: a contact or partner who chose them (`email_updates`), with an e-mail address and not
+do-not-contact, gets each stage update as an e-mail in the workspace's wording (engagement.message_templates)
+instead of a task, queued once per referral and stage (integrations.mail, sent after commit). On won they get the
+e-mail and the "thank you for closing business" task still goes to a person: the thanks stays personal.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from referral_engine.engagement.message_templates import STAGE_KEYS, wording_fill_in
 from referral_engine.engagement.models import Task, TaskKind
+from referral_engine.engagement.selectors import message_template_get
+from referral_engine.integrations.mail import email_queue
+from referral_engine.integrations.models import OutboundEmail
 from referral_engine.partners.models import PartnerKind
 from referral_engine.referrals.deadlines import next_working_day, workspace_owner
 from referral_engine.referrals.models import Referral, ReferralStatus, SourceKind
@@ -42,6 +53,20 @@ class Referrer:
     first_name: str
     do_not_contact: bool
     relationship_owner: Membership | None
+    # A contact's or partner's address and choice; wants_email_updates says whether an update is mailed.
+    email: str = ""
+    email_updates: bool = False
+    contact: object | None = None
+
+    @property
+    def wants_email_updates(self) -> bool:
+        if not self.email_updates or self.do_not_contact or not self.email:
+            return False
+        try:
+            validate_email(self.email)
+        except ValidationError:
+            return False
+        return True
 
 
 def _active_employee(membership: Membership | None) -> Membership | None:
@@ -54,9 +79,11 @@ def referral_referrer(*, referral: Referral) -> Referrer:
     """Who referred, and the employee who owns the relationship with them (see the module's docstring)."""
     owner = None
     do_not_contact = False
+    email, email_updates, source_contact = "", False, None
     if referral.source_kind == SourceKind.CUSTOMER and referral.source_contact is not None:
         contact = referral.source_contact
         name, first_name, do_not_contact = str(contact), contact.first_name, contact.do_not_contact
+        email, email_updates, source_contact = contact.email, contact.email_updates, contact
         owner = _active_employee(contact.owner) or _active_employee(
             contact.account.owner if contact.account_id else None
         )
@@ -64,6 +91,7 @@ def referral_referrer(*, referral: Referral) -> Referrer:
         partner = referral.source_partner
         first_name = partner.name.split(" ")[0] if partner.kind == PartnerKind.PERSON else partner.name
         name, do_not_contact = partner.name, partner.do_not_contact
+        email, email_updates = partner.email, partner.email_updates
         owner = _active_employee(partner.owner)
     elif referral.source_kind == SourceKind.EMPLOYEE and referral.source_employee is not None:
         employee = referral.source_employee
@@ -80,7 +108,15 @@ def referral_referrer(*, referral: Referral) -> Referrer:
         )
         first_name = name
     owner = owner or _active_employee(referral.owner) or workspace_owner(referral.workspace)
-    return Referrer(name=name, first_name=first_name, do_not_contact=do_not_contact, relationship_owner=owner)
+    return Referrer(
+        name=name,
+        first_name=first_name,
+        do_not_contact=do_not_contact,
+        relationship_owner=owner,
+        email=email,
+        email_updates=email_updates,
+        contact=source_contact,
+    )
 
 
 def _about(referral: Referral) -> str:
@@ -140,16 +176,72 @@ def referral_thanks_create(*, referral: Referral, now: datetime | None = None) -
     )
 
 
+def _update_key(referral: Referral) -> str:
+    return f"referral:{referral.pk}:update:{referral.status}"
+
+
+def _update_sent_otherwise(referral: Referral, *, as_email: bool) -> bool:
+    """True when this stage's update already went the other way (a task, or an e-mail): the referrer changed
+    their choice between two runs of the same event, and they still hear once."""
+    if as_email:
+        return Task.objects.filter(workspace=referral.workspace, dedupe_key=_update_key(referral)).exists()
+    return OutboundEmail.objects.filter(
+        workspace=referral.workspace, dedupe_key=_update_key(referral)
+    ).exists()
+
+
+def _update_email_queue(*, referral: Referral, referrer: Referrer) -> bool:
+    """Queue the stage update e-mail in the workspace's wording; True when it was queued (not before)."""
+    workspace = referral.workspace
+    if _update_sent_otherwise(referral, as_email=True):
+        return False
+    wording = message_template_get(workspace=workspace, key=STAGE_KEYS[referral.status])
+    owner = referrer.relationship_owner
+    subject, body = wording_fill_in(
+        wording,
+        {
+            "referrer_first_name": referrer.first_name,
+            "referred_company": referral.referred_account.name,
+            "stage": ReferralStatus(referral.status).label.lower(),
+            "firm_name": workspace.name,
+            "owner_name": (owner.user.get_full_name() if owner is not None else "") or workspace.name,
+        },
+    )
+    queued = email_queue(
+        workspace=workspace,
+        kind="referral_update",
+        dedupe_key=_update_key(referral),
+        to=referrer.email,
+        subject=subject,
+        body=body,
+        contact=referrer.contact,
+        partner=referral.source_partner if referral.source_kind == SourceKind.PARTNER else None,
+    )
+    return queued is not None
+
+
 @transaction.atomic
 def referral_stage_news_create(*, referral: Referral, now: datetime | None = None) -> bool:
-    """After a stage change: an update for the referrer (open stages and lost), or the closing thanks on won."""
+    """After a stage change: an update for the referrer (open stages and lost), or the closing thanks on won.
+
+    The update is an e-mail when the referrer chose e-mail updates, else a task for the person who owns the
+    relationship; on won the referrer who chose e-mail updates gets one too, besides the closing thanks task.
+    True when something was created now (nothing is created twice for one referral and stage).
+    """
     if referral.status == ReferralStatus.WON:
-        return referral_won_thanks_create(referral=referral, now=now)
+        referrer = referral_referrer(referral=referral)
+        emailed = referrer.wants_email_updates and _update_email_queue(referral=referral, referrer=referrer)
+        thanked = referral_won_thanks_create(referral=referral, now=now)
+        return bool(emailed or thanked)
     news = STAGE_NEWS.get(ReferralStatus(referral.status))
     if news is None:
         return False
     referrer = referral_referrer(referral=referral)
     if referrer.do_not_contact:
+        return False
+    if referrer.wants_email_updates:
+        return _update_email_queue(referral=referral, referrer=referrer)
+    if _update_sent_otherwise(referral, as_email=False):
         return False
     return _task_once(
         referral=referral,
@@ -161,7 +253,7 @@ def referral_stage_news_create(*, referral: Referral, now: datetime | None = Non
             f"Keep {referrer.name} informed: a short call or a personal note that "
             f"{referral.referred_account} {news}.\n\n{_about(referral)}"
         ),
-        dedupe_key=f"referral:{referral.pk}:update:{referral.status}",
+        dedupe_key=_update_key(referral),
     )
 
 

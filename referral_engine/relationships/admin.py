@@ -95,7 +95,7 @@ class ContactAdmin(LargeTable, WorkspaceScopedAdmin):
     autocomplete_fields = ("workspace", "account", "owner")
     fieldsets = (
         (None, {"fields": ("workspace", "first_name", "last_name", "email", "phone", "title", "birthday")}),
-        ("At the firm", {"fields": ("account", "role", "owner", "do_not_contact")}),
+        ("At the firm", {"fields": ("account", "role", "owner", "do_not_contact", "email_updates")}),
     )
 
 

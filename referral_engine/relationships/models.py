@@ -84,6 +84,11 @@ class Contact(WorkspaceOwned):
     )
     birthday = models.DateField(null=True, blank=True)
     do_not_contact = models.BooleanField(default=False)
+    email_updates = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Send this person an e-mail at each stage of the referrals they made",
+    )
     owner = models.ForeignKey(
         "workspaces.Membership",
         null=True,

@@ -22,6 +22,7 @@ from referral_engine.core.api import (
     ordering_param,
     patch_of,
 )
+from referral_engine.insights.models import Quadrant, Segment
 from referral_engine.relationships.models import (
     AccountStatus,
     BuyingRole,
@@ -86,6 +87,8 @@ class AccountQuery(ListQuery):
     q: Text(200) | None = Field(None, description="Words that must each appear in the name or the domain.")
     won_from: date | None = None
     won_to: date | None = None
+    segment: choice(Segment) | None = Field(None, description="Value segment of the last refresh.")
+    quadrant: choice(Quadrant) | None = Field(None, description="CLV × CRV quadrant of the last refresh.")
 
 
 # ---------------------------------------------------------------------------------------------------- contacts
@@ -103,6 +106,9 @@ class ContactIn(InSchema):
     role: choice(BuyingRole, blank=True) = Field("", description="Role in the buying circle.")
     birthday: date | None = None
     do_not_contact: bool = False
+    email_updates: bool = Field(
+        False, description="Send this person an e-mail at each stage of the referrals they made."
+    )
     owner_id: Id | None = None
 
 
@@ -122,6 +128,7 @@ class ContactOut(Schema):
     role: str
     birthday: date | None
     do_not_contact: bool
+    email_updates: bool
     owner_id: int | None
     created_at: datetime
     updated_at: datetime

@@ -78,6 +78,7 @@ CONTACT_FIELDS = (
     "role",
     "birthday",
     "do_not_contact",
+    "email_updates",
     "owner",
 )
 CONTACT_RELATIONS = {"account": "account", "owner": EMPLOYEE}

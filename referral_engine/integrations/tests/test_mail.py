@@ -111,3 +111,34 @@ def test_the_email_log_in_the_back_office_shows_only_the_workspaces_own(firm, cl
     page = client.get(reverse("admin:integrations_outboundemail_changelist")).content.decode()
     assert mine.to in page and theirs.to not in page
     assert client.get(reverse("admin:integrations_outboundemail_change", args=[theirs.pk])).status_code == 302
+
+
+def test_a_partner_marked_do_not_contact_after_queueing_is_not_mailed(firm, smtp_server):
+    partner = firm.carol_partner
+    queued = email_queue(
+        workspace=firm.workspace,
+        kind="referral_update",
+        dedupe_key="p1",
+        to="carol@clark.test",
+        subject="s",
+        body="b",
+        partner=partner,
+    )
+    partner.do_not_contact = True
+    partner.save(update_fields=["do_not_contact"])
+    sent = email_send(email_id=queued.pk)
+    assert sent.status == EmailStatus.FAILED and "not to be contacted" in sent.error
+    assert smtp_server.messages == []
+    # And once marked, nothing more is queued for them.
+    assert (
+        email_queue(
+            workspace=firm.workspace,
+            kind="x",
+            dedupe_key="p2",
+            to="carol@clark.test",
+            subject="s",
+            body="b",
+            partner=partner,
+        )
+        is None
+    )
