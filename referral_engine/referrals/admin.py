@@ -16,7 +16,7 @@ from referral_engine.core.admin import (
     WorkspaceTabularInline,
     member_column,
 )
-from referral_engine.referrals.models import Referral, Reward
+from referral_engine.referrals.models import Referral, Reward, RewardProgramme, RewardRule
 
 STATUS_COLOURS = {
     "received": "info",
@@ -173,7 +173,7 @@ class RewardAdmin(WorkspaceScopedAdmin):
     list_select_related = ("referral__referred_account", "approved_by__user", "workspace")
     search_fields = ("referral__referred_account__name", "note")
     search_help_text = "Referred account or note"
-    autocomplete_fields = ("workspace", "referral", "approved_by")
+    autocomplete_fields = ("workspace", "referral", "rule", "approved_by", "declined_by")
     date_hierarchy = "created_at"
 
     @display(description="Referral", ordering="referral__referred_account__name")
@@ -183,3 +183,23 @@ class RewardAdmin(WorkspaceScopedAdmin):
     @display(description="Status", ordering="status", label=REWARD_COLOURS)
     def status_label(self, obj: Reward) -> str:
         return obj.status
+
+
+# Rewards: the programme and its rules (issue 4, item 6); the product's own page is /referrals/rewards/settings/.
+
+
+@admin.register(RewardProgramme)
+class RewardProgrammeAdmin(WorkspaceScopedAdmin):
+    list_display = ("workspace", "enabled", "yearly_budget", "hold_days")
+    list_select_related = ("workspace",)
+    autocomplete_fields = ("workspace",)
+    search_fields = ("workspace__name",)
+
+
+@admin.register(RewardRule)
+class RewardRuleAdmin(WorkspaceScopedAdmin):
+    list_display = ("name", "kind", "basis", "amount", "percent", "hold_days", "is_active", "workspace")
+    list_filter = (("kind", ChoicesDropdownFilter), "is_active", ("workspace", WorkspaceAutocompleteFilter))
+    list_select_related = ("workspace",)
+    autocomplete_fields = ("workspace",)
+    search_fields = ("name",)

@@ -183,27 +183,145 @@ class RewardStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+class RewardBasis(models.TextChoices):
+    FIXED = "fixed", "A fixed amount"
+    PERCENT = "percent", "A percentage of the won value"
+
+
+class RewardProgramme(WorkspaceOwned):
+    """A workspace's reward programme: off by default; a yearly budget and the default hold period."""
+
+    workspace = models.OneToOneField(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="reward_programme"
+    )
+    enabled = models.BooleanField(
+        default=False, help_text="Propose a reward when a referral is won and a rule matches."
+    )
+    yearly_budget = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Most that rewards approved in one calendar year may add up to (approved and paid); "
+        "empty for no limit.",
+    )
+    hold_days = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Days after a referral is won before its reward may be sent (a deal may still fall through).",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(yearly_budget__isnull=True) | Q(yearly_budget__gte=0),
+                name="rewardprogramme_budget_non_negative",
+            ),
+            models.CheckConstraint(condition=Q(hold_days__lte=3650), name="rewardprogramme_hold_days_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reward programme of {self.workspace}"
+
+
+class RewardRule(WorkspaceOwned):
+    """What a won referral earns its referrer: a gift, fee or donation, fixed or a share of the won value."""
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=RewardKind.choices, default=RewardKind.GIFT)
+    basis = models.CharField(max_length=10, choices=RewardBasis.choices, default=RewardBasis.FIXED)
+    amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="For a fixed reward.")
+    percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="For a share of the won value, 0 to 100.",
+    )
+    for_customers = models.BooleanField(default=True, help_text="Referrals by a customer contact.")
+    for_partners = models.BooleanField(default=True, help_text="Referrals by a referral partner.")
+    for_employees = models.BooleanField(default=False, help_text="Referrals by a colleague.")
+    hold_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Days to hold after the win; empty for the programme's default."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=RewardKind.values), name="rewardrule_kind_valid"),
+            models.CheckConstraint(
+                condition=(Q(basis=RewardBasis.FIXED) & Q(amount__isnull=False, amount__gte=0))
+                | (Q(basis=RewardBasis.PERCENT) & Q(percent__isnull=False, percent__gte=0, percent__lte=100)),
+                name="rewardrule_amount_or_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(for_customers=True) | Q(for_partners=True) | Q(for_employees=True),
+                name="rewardrule_some_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_days__isnull=True) | Q(hold_days__lte=3650), name="rewardrule_hold_days_max"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def source_kinds(self) -> list[str]:
+        flags = {
+            SourceKind.CUSTOMER: self.for_customers,
+            SourceKind.PARTNER: self.for_partners,
+            SourceKind.EMPLOYEE: self.for_employees,
+        }
+        return [kind for kind, on in flags.items() if on]
+
+
 class Reward(WorkspaceOwned):
-    """A gift, fee or donation for a referral, with an approval step."""
+    """A gift, fee or donation for a referral, with an approval step.
+
+    Proposed when a referral is won and a rule matches (once per referral and rule); a manager approves or
+    declines it; an approved reward is held until `payable_from`, then released (a task to send it) and paid.
+    """
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="rewards")
+    # RESTRICT: a rule that rewards were made by is deactivated, not deleted (the workspace may still go).
+    rule = models.ForeignKey(
+        RewardRule, null=True, blank=True, on_delete=models.RESTRICT, related_name="rewards"
+    )
     kind = models.CharField(max_length=10, choices=RewardKind.choices)
     amount = models.DecimalField(**MONEY)
     status = models.CharField(max_length=10, choices=RewardStatus.choices, default=RewardStatus.PROPOSED)
     note = models.CharField(max_length=300, blank=True)
+    payable_from = models.DateField(
+        null=True, blank=True, help_text="The day the hold ends: the reward may be sent from then on."
+    )
     approved_by = models.ForeignKey(
         "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the hold ended and someone was asked to send it."
+    )
     paid_at = models.DateTimeField(null=True, blank=True)
+    declined_by = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+    declined_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["workspace", "status"], name="reward_ws_status")]
+        indexes = [
+            models.Index(fields=["workspace", "status"], name="reward_ws_status"),
+            models.Index(fields=["workspace", "approved_at"], name="reward_ws_approved"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="reward_amount_non_negative"),
             models.CheckConstraint(condition=Q(kind__in=RewardKind.values), name="reward_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=RewardStatus.values), name="reward_status_valid"),
+            # Once per referral and rule, however often the win is recorded.
+            models.UniqueConstraint(
+                fields=["referral", "rule"], condition=Q(rule__isnull=False), name="reward_once_per_rule"
+            ),
         ]
 
     def __str__(self) -> str:
