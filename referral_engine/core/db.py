@@ -37,18 +37,7 @@ class SameWorkspaceGuard(Operation):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         vendor = schema_editor.connection.vendor
         if vendor == "sqlite":
-            for column, ref_table in self.references:
-                condition = (
-                    f"NEW.{column} IS NOT NULL AND "
-                    f"(SELECT workspace_id FROM {ref_table} WHERE id = NEW.{column}) IS NOT NEW.workspace_id"
-                )
-                message = f"cross-workspace reference: {self.table}.{column}"
-                for event in ("INSERT", f"UPDATE OF {column}, workspace_id"):
-                    suffix = "ins" if event == "INSERT" else "upd"
-                    schema_editor.execute(
-                        f"CREATE TRIGGER {self._name}_{column}_{suffix} BEFORE {event} ON {self.table} "
-                        f"FOR EACH ROW WHEN {condition} BEGIN SELECT RAISE(ABORT, '{message}'); END"
-                    )
+            self.sqlite_create(schema_editor)
         elif vendor == "postgresql":
             checks = "\n".join(
                 f"  IF NEW.{column} IS NOT NULL AND NOT EXISTS ("
@@ -66,6 +55,22 @@ class SameWorkspaceGuard(Operation):
                 f"FOR EACH ROW EXECUTE FUNCTION {self._name}()"
             )
 
+    def sqlite_create(self, executor) -> None:
+        """The SQLite triggers; IF NOT EXISTS, so restoring them after a table rebuild is harmless. `executor`
+        is a schema editor or a cursor."""
+        for column, ref_table in self.references:
+            condition = (
+                f"NEW.{column} IS NOT NULL AND "
+                f"(SELECT workspace_id FROM {ref_table} WHERE id = NEW.{column}) IS NOT NEW.workspace_id"
+            )
+            message = f"cross-workspace reference: {self.table}.{column}"
+            for event in ("INSERT", f"UPDATE OF {column}, workspace_id"):
+                suffix = "ins" if event == "INSERT" else "upd"
+                executor.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {self._name}_{column}_{suffix} BEFORE {event} ON {self.table} "
+                    f"FOR EACH ROW WHEN {condition} BEGIN SELECT RAISE(ABORT, '{message}'); END"
+                )
+
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         vendor = schema_editor.connection.vendor
         if vendor == "sqlite":
@@ -75,3 +80,33 @@ class SameWorkspaceGuard(Operation):
         elif vendor == "postgresql":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {self._name} ON {self.table}")
             schema_editor.execute(f"DROP FUNCTION IF EXISTS {self._name}()")
+
+
+def sqlite_guards_restore(*, using: str = "default", **kwargs) -> int:
+    """Re-create every applied guard's SQLite triggers that are missing; returns how many guards were checked.
+
+    SQLite cannot alter most of a table in place, so Django rebuilds it (copy, drop, rename) for many
+    migrations, and the rebuild drops the table's triggers. Run after every `migrate` (post_migrate), this puts
+    them back, so no migration has to remember to. PostgreSQL alters tables in place and keeps its triggers.
+    """
+    from django.db import connections, transaction
+    from django.db.migrations.loader import MigrationLoader
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return 0
+    loader = MigrationLoader(connection)
+    tables = set(connection.introspection.table_names())
+    guards = [
+        operation
+        for key in sorted(loader.applied_migrations)
+        if key in loader.graph.nodes
+        for operation in loader.graph.nodes[key].operations
+        if isinstance(operation, SameWorkspaceGuard)
+        and operation.table in tables
+        and all(ref_table in tables for _, ref_table in operation.references)
+    ]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for guard in guards:
+            guard.sqlite_create(cursor)
+    return len(guards)
