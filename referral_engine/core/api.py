@@ -87,6 +87,7 @@ RELATION_FIELDS = frozenset(
         "parent",
         "partner",
         "portal_membership",
+        "purchase",
         "referral",
         "referred_account",
         "referred_contact",
