@@ -1,6 +1,13 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
 class InsightsConfig(AppConfig):
     name = "referral_engine.insights"
     label = "insights"
+
+    def ready(self) -> None:
+        from referral_engine.integrations.schedule import register
+
+        register("referral_engine.insights.tasks.refresh_every_workspace", every=timedelta(hours=24))
