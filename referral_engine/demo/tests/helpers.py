@@ -5,6 +5,7 @@ import hashlib
 from django.db import models
 
 from referral_engine.demo.generator import BULK_MODELS
+from referral_engine.feedback.models import NpsResponse
 from referral_engine.referrals.models import Referral
 from referral_engine.workspaces.models import Membership, Workspace
 
@@ -40,10 +41,11 @@ def firm_digest(workspace: Workspace) -> str:
                     value = None if value is None else position[f.related_model][value]
                 elif model is Membership and f.attname == "user_id":
                     value = obj.user.email.replace(domain, "@<slug>.example")
-                elif f.attname == "dedupe_key" and value.startswith("referral:"):
-                    # The gratitude engine's keys carry the referral's id.
-                    _, pk, rest = value.split(":", 2)
-                    value = f"referral:{position[Referral][int(pk)]}:{rest}"
+                elif f.attname == "dedupe_key" and value.startswith(("referral:", "nps:")):
+                    # The gratitude engine's keys carry the referral's id, the closed loop's the answer's.
+                    prefix, pk, rest = value.split(":", 2)
+                    referenced = Referral if prefix == "referral" else NpsResponse
+                    value = f"{prefix}:{position[referenced][int(pk)]}:{rest}"
                 elif isinstance(value, str):
                     value = value.replace(domain, "@<slug>.example")
                 values.append(value)
