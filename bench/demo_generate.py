@@ -61,14 +61,28 @@ def main() -> int:
         "--database-url", default=None, help="postgres://... (default: a temporary SQLite file)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--sqlite-path",
+        type=Path,
+        default=None,
+        help="write the SQLite database to this file (replaced if it exists) instead of a temporary one",
+    )
     args = parser.parse_args()
 
     scratch = None
-    if args.database_url is None:
+    if args.database_url is None and args.sqlite_path is not None:
+        path = args.sqlite_path.resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            leftover.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    elif args.database_url is None:
         scratch = Path(tempfile.mkdtemp(prefix="re-demo-bench-"))
         url = f"sqlite:///{scratch / 'bench.sqlite3'}"
     else:
         url = args.database_url
+        if args.sqlite_path is not None:
+            parser.error("--sqlite-path and --database-url cannot be combined")
         if not url.startswith(("postgres://", "postgresql://")):
             parser.error("--database-url must be a PostgreSQL URL (SQLite is the default)")
         _postgres(url, statement="DROP DATABASE IF EXISTS {name}")
@@ -134,6 +148,8 @@ def main() -> int:
             print(f"kept: {url}")
         elif scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+        elif args.sqlite_path is not None:
+            pass  # an explicit file is the point of --sqlite-path
         else:
             _postgres(url, statement="DROP DATABASE IF EXISTS {name}")
     return 0

@@ -23,6 +23,7 @@ from referral_engine.referrals.models import Referral, SourceKind
 from referral_engine.referrals.schemas import (
     REFERRAL_ORDERINGS,
     ReferralIn,
+    ReferralMatchOut,
     ReferralOut,
     ReferralPatch,
     ReferralQuery,
@@ -124,3 +125,37 @@ def referral_delete(request, id: int):
     referral = selectors.referral_get(workspace=workspace_of(request), id=id)
     services.referral_delete(instance=referral, actor=request.auth)
     return Status(204, None)
+
+
+# ------------------------------------------------------------------------------------------- de-duplication
+
+
+@router.get("/{int:id}/matches", response=list[ReferralMatchOut])
+def referral_match_list(request, id: int):
+    """The records a referral may duplicate (accounts, contacts, open referrals), pending first, with the
+    reasons, the name similarity, the customer flag and every decision taken (by whom, when)."""
+    _employees_only(request)
+    workspace = workspace_of(request)
+    referral = selectors.referral_get(workspace=workspace, id=id)
+    return list(selectors.referral_match_list(workspace=workspace, referral_id=referral.pk)[:200])
+
+
+def _decide(request, id: int, *, confirm: bool):
+    _employees_only(request)
+    workspace = workspace_of(request)
+    match = selectors.referral_match_get(workspace=workspace, id=id)
+    services.referral_match_decide(match=match, actor=request.auth, confirm=confirm)
+    return selectors.referral_match_list(workspace=workspace).get(pk=match.pk)
+
+
+@router.post("/matches/{int:id}/confirm", response=ReferralMatchOut)
+def referral_match_confirm(request, id: int):
+    """Confirm a possible duplicate: the referral is linked to the matched account or contact (an account
+    created only for it is merged away). 409 when the match was already decided."""
+    return _decide(request, id, confirm=True)
+
+
+@router.post("/matches/{int:id}/reject", response=ReferralMatchOut)
+def referral_match_reject(request, id: int):
+    """Reject a possible duplicate: the referral stays a separate business. 409 when already decided."""
+    return _decide(request, id, confirm=False)

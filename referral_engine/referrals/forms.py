@@ -181,3 +181,62 @@ class ReferralCreateForm(forms.Form):
             for name in ("first_name", "last_name", "email", "phone", "title")
         }
         return fields if fields["first_name"] else {}
+
+
+# ------------------------------------------------------------------------------------------------- CSV import
+# Limits of the upload page (the command line has its own, larger ones): a bigger file goes through
+# `referral-engine referrals import`.
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+IMPORT_MAX_ROWS = 5_000
+
+
+class ReferralImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=f"UTF-8, at most {IMPORT_MAX_BYTES // 1024 // 1024} MB and {IMPORT_MAX_ROWS:,} referrals.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    dry_run = forms.BooleanField(label="Only check the file; import nothing", required=False, initial=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; at most {IMPORT_MAX_BYTES // 1024 // 1024} MB "
+                "here. Import larger files with `referral-engine referrals import`."
+            )
+        return upload
+
+
+class ReferralParentForm(forms.Form):
+    """Correct the referral a referral came through: pick it by its company, or clear it (tier 1)."""
+
+    parent = _picked_id("Came through")
+    parent_q = _search_text("Came through", "The earlier referral's company or referrer")
+    clear = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        lookup = reverse("referral_lookup")
+        self.fields["parent_q"].widget.attrs.update(
+            {
+                "hx-get": f"{lookup}?kind=referral&field=parent",
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#parent-options",
+                "hx-sync": "this:replace",
+                "x-ref": "q",
+                "x-on:input": "id = ''",
+                "x-on:keydown.escape": "$refs.options.innerHTML = ''",
+                "aria-controls": "parent-options",
+            }
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("clear") and data.get("parent") is None and not (data.get("parent_q") or "").strip():
+            self.add_error("parent_q", "Find the referral this one came through.")
+        return data
+
+
+class MatchDecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "Confirm"), ("reject", "Reject")])

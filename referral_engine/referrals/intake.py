@@ -5,6 +5,7 @@ referral_create directly; all of them end in referral_create, so the same rules 
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from referral_engine.core.errors import field_error
 from referral_engine.referrals.models import Referral
@@ -45,7 +46,14 @@ def referral_intake(
     if not company:
         raise field_error("company", "Name the company you are referring.")
     email = (email or "").strip().lower()
-    account = account_list(workspace=workspace).filter(name__iexact=company).order_by("id").first()
+    # lower(name) =, not name__iexact (LIKE on SQLite): an index on (workspace, lower(name)) can answer it.
+    account = (
+        account_list(workspace=workspace)
+        .annotate(name_lower=Lower("name"))
+        .filter(name_lower=company.lower())
+        .order_by("id")
+        .first()
+    )
     if account is None:
         account = account_create(workspace=workspace, actor=actor, name=company)
 

@@ -79,6 +79,14 @@ class Referral(WorkspaceOwned):
     source_event = models.ForeignKey(
         "partners.Event", null=True, blank=True, on_delete=models.RESTRICT, related_name="referrals"
     )
+    group = models.ForeignKey(
+        "partners.NetworkingGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+        help_text="The networking group the referral came from.",
+    )
     source_name = models.CharField(max_length=200, blank=True, help_text="Who referred, when no record fits.")
     referred_account = models.ForeignKey(
         "relationships.Account", on_delete=models.RESTRICT, related_name="referrals_received"

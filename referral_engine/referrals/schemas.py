@@ -135,3 +135,34 @@ class ReferralQuery(ListQuery):
     referred_account_id: Id | None = None
     received_from: FilterDatetime | None = None
     received_to: FilterDatetime | None = None
+
+
+class ReferralMatchOut(Schema):
+    """A record a referral may duplicate, and what was decided about it. `level` is sure or possible;
+    `customer_flag` is existing_customer (an existing customer referred again: not new business),
+    former_customer, or empty."""
+
+    id: int
+    referral_id: int
+    matched_account_id: int | None
+    matched_contact_id: int | None
+    matched_referral_id: int | None
+    matched_label: str
+    level: str
+    reasons: list[str]
+    similarity: float
+    customer_flag: str
+    decision: str
+    decided_by_id: int | None
+    decided_at: datetime | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_matched_label(obj) -> str:
+        if obj.matched_account_id:
+            return obj.matched_account.name
+        if obj.matched_contact_id:
+            return str(obj.matched_contact)
+        if obj.matched_referral_id:
+            return obj.matched_referral.referred_account.name
+        return ""

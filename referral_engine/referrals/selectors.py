@@ -184,6 +184,14 @@ def _customer_flag(account) -> tuple[str, str | None]:
     return dedupe.customer_flag(account.status if account is not None else None)
 
 
+def _starts_with(field: str, prefix: str):
+    """`field` starts with `prefix`, as a range an ordinary index can answer (the LIKE keeps it exact)."""
+    from django.db.models import Q
+
+    following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": following, f"{field}__startswith": prefix})
+
+
 def referral_match_candidates(
     *,
     workspace: Workspace,
@@ -199,8 +207,7 @@ def referral_match_candidates(
     query capped at `limit`; only that bounded set is scored in Python (referrals.dedupe), never the workspace.
     `exclude_referral` leaves out a referral and the account and contact it points at (the one being matched).
     """
-    from django.db.models import Q
-    from django.db.models.functions import Length
+    from django.db.models.functions import Length, Lower
 
     from referral_engine.referrals import dedupe
     from referral_engine.referrals.models import OPEN_STATUSES
@@ -220,30 +227,39 @@ def referral_match_candidates(
     )
     found_accounts: dict[int, Account] = {}
     found_contacts: dict[int, Contact] = {}
+    # Every lookup below is an equality or a range on lower(column), so an index on (workspace, lower(name)) /
+    # (workspace, lower(domain)) answers it on SQLite and PostgreSQL alike (see docs/import.md, "At scale");
+    # LIKE '%...%' or a suffix match would read every account of the workspace for every referral.
     if email:
-        for contact in contacts.filter(email__iexact=email)[:limit]:
+        # Addresses are stored lower-cased (relationships.services), so the (workspace, email) index serves this.
+        for contact in contacts.filter(email=email.lower())[:limit]:
             found_contacts[contact.pk] = contact
     if domain:
-        on_domain = (
-            Q(domain__iexact=domain)
-            | Q(domain__iexact=f"www.{domain}")
-            | Q(domain__iendswith=f"//{domain}")
-            | Q(domain__iendswith=f"//www.{domain}")
-        )
-        for account in accounts.filter(on_domain)[:limit]:
+        forms = [
+            f"{scheme}{www}{domain}{slash}"
+            for scheme in ("", "http://", "https://")
+            for www in ("", "www.")
+            for slash in ("", "/")
+        ]
+        # Domains are stored lower-cased too (relationships.services): the (workspace, domain) index serves it.
+        on_domain = accounts.filter(domain__in=forms)
+        for account in on_domain[:limit]:
             found_accounts[account.pk] = account
-        for contact in contacts.filter(email__iendswith=f"@{domain}")[:limit]:
-            found_contacts[contact.pk] = contact
     if first_word:
         # Names are stored as typed, so SQL can only narrow on the normalised name's start or its first word;
         # dedupe decides what really matches. Shortest names first: one that normalises to exactly this name is
         # this prefix plus at most a legal form, so the cap never hides it behind longer names.
         by_length = (Length("name"), "id")
-        for account in accounts.filter(name__istartswith=normalised).order_by(*by_length)[:limit]:
+        named = accounts.annotate(name_lower=Lower("name"))
+        for account in named.filter(_starts_with("name_lower", normalised)).order_by(*by_length)[:limit]:
             found_accounts[account.pk] = account
-        with_word = Q(name__istartswith=first_word) | Q(name__icontains=f" {first_word}")
-        for account in accounts.filter(with_word).order_by(*by_length)[:limit]:
-            found_accounts[account.pk] = account
+        if first_word != normalised:
+            # A common first word can start tens of thousands of names: take them in the index's order, so the
+            # query stops at the cap instead of sorting them all (they are only fuzzy candidates).
+            for account in named.filter(_starts_with("name_lower", first_word)).order_by("name_lower")[
+                :limit
+            ]:
+                found_accounts[account.pk] = account
     for contact in found_contacts.values():
         if contact.account is not None and contact.account_id not in skip_accounts:
             found_accounts.setdefault(contact.account_id, contact.account)
@@ -294,14 +310,24 @@ def referral_match_candidates(
         results.append(dedupe.Match("contact", contact, level, reasons, 1.0, contact.account, flag))
 
     if found_accounts or found_contacts:
-        open_referrals = Referral.objects.filter(workspace=workspace, status__in=OPEN_STATUSES).filter(
-            Q(referred_account_id__in=list(found_accounts)) | Q(referred_contact_id__in=list(found_contacts))
-        )
-        if exclude_referral is not None:
-            open_referrals = open_referrals.exclude(pk=exclude_referral.pk)
-        for other in open_referrals.select_related("referred_account").order_by("-received_at", "-id")[
-            :limit
-        ]:
+        # Looked up by the ids alone, each with its own index, and the stage, the one left out and the order
+        # applied here: given a stage filter, an OR or an ORDER BY received_at, SQLite (without ANALYZE) walks the
+        # stage's or the date's index through the whole workspace instead (measured in bench/referral_intake.py).
+        related = Referral.objects.filter(workspace=workspace).select_related("referred_account").order_by()
+        by_id: dict[int, Referral] = {}
+        for lookup, ids in (
+            ("referred_account_id__in", found_accounts),
+            ("referred_contact_id__in", found_contacts),
+        ):
+            if ids:
+                by_id.update((r.pk, r) for r in related.filter(**{lookup: list(ids)})[: limit * 20])
+        skip = exclude_referral.pk if exclude_referral is not None else None
+        others = sorted(
+            (r for r in by_id.values() if r.status in OPEN_STATUSES and r.pk != skip),
+            key=lambda r: (r.received_at, r.pk),
+            reverse=True,
+        )[:limit]
+        for other in others:
             basis = account_results.get(other.referred_account_id)
             contact_basis = next(
                 (m for m in results if m.kind == "contact" and m.obj.pk == other.referred_contact_id), None
@@ -362,3 +388,184 @@ def workspaces_with_overdue_referrals(*, now: datetime) -> QuerySet[Workspace]:
         status=ReferralStatus.RECEIVED, contacted_at__isnull=True, first_contact_due__lt=now
     )
     return Workspace.objects.filter(pk__in=overdue.values("workspace_id")).order_by("pk")
+
+
+# ------------------------------------------------------------------------------------------------------ chains
+# (appended for issue 4 item 4: the whole tree of a chain, in a fixed number of queries on both databases)
+
+CHAIN_MAX_DEPTH = 50
+CHAIN_MAX_NODES = 500
+
+
+def _recursive_ids(sql: str, params: list) -> list[tuple[int, int]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+def referral_ancestor_ids(*, workspace_id: int, id: int, depth: int = CHAIN_MAX_DEPTH) -> list[int]:
+    """`id` and the referrals it came through, nearest first, in one recursive query (SQLite and PostgreSQL).
+
+    The depth bound keeps the query finite even if a cycle were ever stored by hand."""
+    table = Referral._meta.db_table
+    rows = _recursive_ids(
+        f"""
+        WITH RECURSIVE up(id, parent_id, depth) AS (
+            SELECT id, parent_id, 0 FROM {table} WHERE id = %s AND workspace_id = %s
+            UNION ALL
+            SELECT r.id, r.parent_id, up.depth + 1 FROM {table} r JOIN up ON r.id = up.parent_id
+            WHERE r.workspace_id = %s AND up.depth < %s
+        )
+        SELECT id, depth FROM up ORDER BY depth
+        """,
+        [id, workspace_id, workspace_id, depth],
+    )
+    seen: list[int] = []
+    for pk, _ in rows:
+        if pk in seen:
+            break
+        seen.append(pk)
+    return seen
+
+
+def _descendant_ids(*, workspace_id: int, id: int, depth: int, limit: int) -> list[tuple[int, int]]:
+    table = Referral._meta.db_table
+    return _recursive_ids(
+        f"""
+        WITH RECURSIVE down(id, depth) AS (
+            SELECT id, 0 FROM {table} WHERE id = %s AND workspace_id = %s
+            UNION ALL
+            SELECT r.id, down.depth + 1 FROM {table} r JOIN down ON r.parent_id = down.id
+            WHERE r.workspace_id = %s AND down.depth < %s
+        )
+        SELECT id, depth FROM down ORDER BY depth, id LIMIT %s
+        """,
+        [id, workspace_id, workspace_id, depth, limit],
+    )
+
+
+class ChainNode:
+    """One referral of a chain with its place in the tree."""
+
+    def __init__(self, referral: Referral, depth: int):
+        self.referral = referral
+        self.depth = depth
+        self.children: list[ChainNode] = []
+
+    @property
+    def tier(self) -> int:
+        return self.referral.tier
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class Chain:
+    def __init__(self, root: ChainNode, nodes: list[ChainNode], truncated: bool):
+        self.root = root
+        self.nodes = nodes
+        self.truncated = truncated
+
+    @property
+    def won_value(self):
+        from decimal import Decimal
+
+        from referral_engine.referrals.models import ReferralStatus
+
+        return sum(
+            (
+                n.referral.won_value or Decimal(0)
+                for n in self.nodes
+                if n.referral.status == ReferralStatus.WON
+            ),
+            Decimal(0),
+        )
+
+    @property
+    def won_count(self) -> int:
+        return sum(1 for n in self.nodes if n.referral.status == "won")
+
+    def rows(self) -> list[ChainNode]:
+        """Depth first, as a tree reads: each referral followed by the ones that came through it."""
+        return list(self.root.walk())
+
+
+def referral_chain_tree(
+    *, referral: Referral, depth: int = CHAIN_MAX_DEPTH, limit: int = CHAIN_MAX_NODES
+) -> Chain:
+    """The whole chain `referral` belongs to: its root ancestor down to every descendant (at most `limit`).
+
+    Three queries whatever the size: the ancestors (recursive), the descendants of the root (recursive), then
+    the rows themselves with what a page shows of them."""
+    ancestors = referral_ancestor_ids(workspace_id=referral.workspace_id, id=referral.pk, depth=depth)
+    root_id = ancestors[-1] if ancestors else referral.pk
+    found = _descendant_ids(workspace_id=referral.workspace_id, id=root_id, depth=depth, limit=limit + 1)
+    truncated = len(found) > limit
+    found = found[:limit]
+    depth_of = dict(found)
+    rows = {
+        r.pk: r
+        for r in Referral.objects.filter(
+            workspace_id=referral.workspace_id, pk__in=list(depth_of)
+        ).select_related(*REFERRAL_RELATED)
+    }
+    nodes = {pk: ChainNode(rows[pk], depth_of[pk]) for pk, _ in found if pk in rows}
+    for node in sorted(nodes.values(), key=lambda n: (n.referral.received_at, n.referral.pk)):
+        parent = nodes.get(node.referral.parent_id)
+        if parent is not None and node.depth > 0:
+            parent.children.append(node)
+    root = nodes.get(root_id) or ChainNode(referral, 0)
+    ordered = list(root.walk())
+    return Chain(root=root, nodes=ordered, truncated=truncated)
+
+
+# ------------------------------------------------------------------------------- possible duplicates (pages)
+
+
+def referral_match_list(
+    *, workspace: Workspace, referral_id: int | None = None, decision: str | None = None
+) -> QuerySet:
+    """De-duplication matches of the workspace (of one referral), pending first, then the latest decisions."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from referral_engine.referrals.models import MatchDecision, ReferralMatch
+
+    matches = ReferralMatch.objects.filter(workspace=workspace).select_related(
+        "referral__referred_account",
+        "referral__referred_contact",
+        "matched_account",
+        "matched_contact__account",
+        "matched_referral__referred_account",
+        "decided_by__user",
+    )
+    if referral_id is not None:
+        matches = matches.filter(referral_id=referral_id)
+    if decision:
+        matches = matches.filter(decision=decision)
+    pending_first = Case(
+        When(decision=MatchDecision.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return matches.order_by(pending_first, "-decided_at", "-created_at", "-id")
+
+
+def referral_flags(*, workspace: Workspace, referral_ids) -> dict[int, dict]:
+    """Per referral: pending possible duplicates and whether it is an existing customer referred again
+    (one grouped query, for the board's badges)."""
+    from django.db.models import Count, Q
+
+    from referral_engine.referrals.models import CustomerFlag, MatchDecision, ReferralMatch
+
+    rows = (
+        ReferralMatch.objects.filter(workspace=workspace, referral_id__in=list(referral_ids))
+        .exclude(decision=MatchDecision.REJECTED)
+        .values("referral_id")
+        .annotate(
+            pending=Count("id", filter=Q(decision=MatchDecision.PENDING)),
+            existing=Count("id", filter=Q(customer_flag=CustomerFlag.EXISTING)),
+        )
+    )
+    return {row["referral_id"]: row for row in rows}

@@ -26,6 +26,9 @@ from referral_engine.referrals.models import (
     ReferralStatus,
     SourceKind,
 )
+from referral_engine.referrals.notify import referral_moved_emit, referral_received_emit
+from referral_engine.referrals.rewards import referral_rewards_sync
+from referral_engine.referrals.tiers import referral_parent_detect
 from referral_engine.relationships.services import account_create
 from referral_engine.workspaces.models import Membership, Workspace
 
@@ -39,6 +42,7 @@ REFERRAL_FIELDS = (
     "source_partner",
     "source_employee",
     "source_event",
+    "group",  # the networking group it came from (attribution, partners/ledger)
     "source_name",
     "referred_account",
     "referred_contact",
@@ -55,6 +59,7 @@ REFERRAL_RELATIONS = {
     "source_partner": "partner",
     "source_employee": EMPLOYEE,
     "source_event": "event",
+    "group": "networking group",
     "referred_account": "account",
     "referred_contact": "contact",
     "owner": EMPLOYEE,
@@ -88,6 +93,12 @@ def _referral_check(referral: Referral) -> None:
         errors["referred_account"] = ["A referral needs the account that was referred."]
     if referral.parent_id is not None and referral.pk is not None and referral.parent_id == referral.pk:
         errors["parent"] = ["A referral cannot be its own parent."]
+    elif referral.parent_id is not None and referral.pk is not None:
+        from referral_engine.referrals.selectors import referral_ancestor_ids
+
+        # A chain is a tree: a referral cannot come through one that came through it.
+        if referral.pk in referral_ancestor_ids(workspace_id=referral.workspace_id, id=referral.parent_id):
+            errors["parent"] = ["That referral came through this one; it cannot also be its parent."]
     if (
         referral.first_contact_due
         and referral.received_at
@@ -127,6 +138,14 @@ def referral_create(
         fields["first_contact_due"] = first_contact_due(
             workspace=workspace, received_at=fields["received_at"]
         )
+    if fields.get("parent") is None:
+        # Tier 2 detected from the referrer (referrals/tiers.py); a person can correct it later.
+        fields["parent"] = referral_parent_detect(
+            workspace=workspace,
+            source_kind=fields.get("source_kind", ""),
+            source_contact=fields.get("source_contact"),
+            received_at=fields["received_at"],
+        )
     referral = Referral(workspace=workspace, status=ReferralStatus.RECEIVED, **fields)
     referral.tier = 2 if referral.parent_id is not None else 1
     _referral_check(referral)
@@ -134,6 +153,7 @@ def referral_create(
     # Match first, so the thank-you names the existing account when the referral turned out to be a known one.
     referral_matches_record(referral=referral)
     referral_thanks_create(referral=referral)
+    referral_received_emit(referral=referral)
     return referral
 
 
@@ -222,6 +242,7 @@ def referral_move(
         raise ValidationError(errors)
 
     changed = ["status", stage]
+    from_status = referral.status
     referral.status = status
     setattr(referral, stage, at)
     for later in STAGE_FIELDS[position + 1 :]:
@@ -233,6 +254,8 @@ def referral_move(
     changed += ["won_value", "lost_reason"]
     referral = clean_and_save(referral, update_fields=changed)
     referral_stage_news_create(referral=referral)
+    referral_moved_emit(referral=referral, from_status=from_status)
+    referral_rewards_sync(referral=referral)  # rewards: propose on won, withdraw when it leaves won
     return referral
 
 

@@ -5,6 +5,7 @@ Every page is for employees of the current workspace only; another workspace's i
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,14 +26,27 @@ from referral_engine.core.web import (
 from referral_engine.engagement.selectors import ask_list
 from referral_engine.partners.selectors import event_get, partner_get
 from referral_engine.referrals import selectors
-from referral_engine.referrals.forms import SOURCE_PICKERS, ReferralCreateForm, ReferralMoveForm
-from referral_engine.referrals.models import Referral, ReferralStatus, SourceKind
+from referral_engine.referrals.forms import (
+    IMPORT_MAX_BYTES,
+    IMPORT_MAX_ROWS,
+    SOURCE_PICKERS,
+    MatchDecideForm,
+    ReferralCreateForm,
+    ReferralImportForm,
+    ReferralMoveForm,
+    ReferralParentForm,
+)
+from referral_engine.referrals.imports import COLUMNS, ImportRefused, template_csv
+from referral_engine.referrals.imports import referral_import as referral_import_service
+from referral_engine.referrals.models import CustomerFlag, MatchDecision, Referral, ReferralStatus, SourceKind
 from referral_engine.referrals.services import referral_create as referral_create_service
+from referral_engine.referrals.services import referral_match_decide as referral_match_decide_service
 from referral_engine.referrals.services import referral_move as referral_move_service
+from referral_engine.referrals.services import referral_update as referral_update_service
 from referral_engine.relationships.models import Account, Contact
 from referral_engine.relationships.selectors import account_get, contact_get, touchpoint_list
 from referral_engine.relationships.services import account_create, contact_create
-from referral_engine.workspaces.access import employee_required
+from referral_engine.workspaces.access import employee_required, manager_required
 from referral_engine.workspaces.selectors import employee_list
 
 CLOSED = (ReferralStatus.WON, ReferralStatus.LOST)
@@ -64,6 +78,15 @@ def _mark_overdue(referrals, now) -> None:
         )
 
 
+def _mark_flags(workspace, referrals) -> None:
+    """Badges: possible duplicates waiting for a person, an existing customer referred again (one query)."""
+    flags = selectors.referral_flags(workspace=workspace, referral_ids=[r.pk for r in referrals])
+    for referral in referrals:
+        row = flags.get(referral.pk) or {}
+        referral.pending_matches = row.get("pending", 0)
+        referral.existing_customer = bool(row.get("existing"))
+
+
 # ------------------------------------------------------------------------------------------------------- board
 
 
@@ -76,6 +99,7 @@ def referral_board(request: HttpRequest) -> HttpResponse:
         source_kind = ""
     board = selectors.referral_board(workspace=request.workspace, owner_id=owner_id, source_kind=source_kind)
     now = timezone.now()
+    _mark_flags(request.workspace, [card for _, cards, _ in board for card in cards])
     columns = []
     for status, cards, total in board:
         _mark_overdue(cards, now)
@@ -199,7 +223,6 @@ def _timeline(referral: Referral) -> list[dict]:
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = selectors.referral_get(workspace=request.workspace, id=pk)
     _mark_overdue([referral], timezone.now())
-    ancestors, children = selectors.referral_chain(referral=referral)
     stages = [
         {"label": "Received", "at": referral.received_at},
         {"label": "Contacted", "at": referral.contacted_at},
@@ -215,12 +238,186 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stages": stages,
         "timeline": _timeline(referral),
         "tasks": list(referral.tasks.select_related("assignee__user").order_by("status", "due", "id")[:50]),
-        "ancestors": ancestors,
-        "children": children,
         "move_form": ReferralMoveForm(initial={"status": referral.status}),
         "statuses": ReferralStatus.choices,
+        **_matches_context(referral),
+        **_chain_context(referral),
     }
     return render(request, "referrals/detail.html", context)
+
+
+def _matches_context(referral: Referral) -> dict:
+    matches = list(selectors.referral_match_list(workspace=referral.workspace, referral_id=referral.pk)[:50])
+    return {
+        "matches": matches,
+        "pending_matches": [m for m in matches if m.decision == MatchDecision.PENDING],
+        "existing_customer": any(
+            m.customer_flag == CustomerFlag.EXISTING and m.decision != MatchDecision.REJECTED for m in matches
+        ),
+    }
+
+
+def _chain_context(referral: Referral, parent_form: ReferralParentForm | None = None) -> dict:
+    return {
+        "chain": selectors.referral_chain_tree(referral=referral),
+        "parent_form": parent_form or ReferralParentForm(),
+    }
+
+
+# ------------------------------------------------------------------------------------------ possible duplicates
+
+
+@employee_required
+@require_GET
+def referral_match_list(request: HttpRequest) -> HttpResponse:
+    """Possible duplicates of the workspace: the ones waiting for a person first, then who decided what."""
+    decision = request.GET.get("decision", "")
+    if decision not in MatchDecision.values:
+        decision = ""
+    matches = selectors.referral_match_list(workspace=request.workspace, decision=decision or None)
+    page = paginate(request, matches)
+    pending = selectors.referral_match_list_pending(workspace=request.workspace).count()
+    context = {
+        "page": page,
+        "decision": decision,
+        "decisions": MatchDecision.choices,
+        "pending_count": pending,
+        "next": request.get_full_path(),
+    }
+    return render(request, "referrals/matches.html", context)
+
+
+@employee_required
+@require_POST
+def referral_match_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a possible duplicate (the referral is linked to the record it duplicates) or reject it."""
+    match = selectors.referral_match_get(workspace=request.workspace, id=pk)
+    form = MatchDecideForm(request.POST)
+    fallback = reverse("referral_detail", args=[match.referral_id])
+    error = ""
+    if not form.is_valid():
+        error = "Choose confirm or reject."
+    else:
+        try:
+            referral_match_decide_service(
+                match=match, actor=request.membership, confirm=form.cleaned_data["decision"] == "confirm"
+            )
+        except Conflict as exc:
+            error = exc.message
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    if request.htmx:
+        match = selectors.referral_match_get(workspace=request.workspace, id=pk)
+        return render(
+            request,
+            "referrals/_match.html",
+            {"match": match, "error": error, "next": safe_next(request, fallback)},
+            status=409 if error else 200,
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            "Confirmed: the referral now points at the existing record."
+            if form.cleaned_data["decision"] == "confirm"
+            else "Rejected: the referral stays a separate business.",
+        )
+    return redirect(safe_next(request, fallback))
+
+
+# ------------------------------------------------------------------------------------------------------ chain
+
+
+@employee_required
+@require_GET
+def referral_chain(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole chain a referral belongs to, from its root down to every referral that came through it."""
+    referral = selectors.referral_get(workspace=request.workspace, id=pk)
+    return render(request, "referrals/chain.html", {"referral": referral, **_chain_context(referral)})
+
+
+@employee_required
+@require_POST
+def referral_parent(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the referral this one came through (tier 2), or clear it (tier 1)."""
+    referral = selectors.referral_get(workspace=request.workspace, id=pk)
+    form = ReferralParentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                parent = None
+                if not data.get("clear"):
+                    parent = _resolve_pick(
+                        request, data, "parent", selectors.referral_get, search.referral_search, "referral"
+                    )
+                referral_update_service(instance=referral, actor=request.membership, parent=parent)
+        except _Unresolved as exc:
+            form.add_error(exc.field, exc.message)
+        except (ValidationError, Conflict) as exc:
+            add_service_error(form, _renamed(exc, {"parent": "parent_q"}))
+        else:
+            return redirect(safe_next(request, reverse("referral_detail", args=[referral.pk])))
+    referral.refresh_from_db()
+    return render(
+        request,
+        "referrals/chain.html",
+        {"referral": referral, **_chain_context(referral, parent_form=form)},
+        status=422,
+    )
+
+
+# ------------------------------------------------------------------------------------------------- CSV import
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def referral_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV of referrals: all of them are imported, or none, with every error by row and column."""
+    context = {"columns": COLUMNS, "max_rows": IMPORT_MAX_ROWS, "max_mb": IMPORT_MAX_BYTES // 1024 // 1024}
+    if request.method == "GET":
+        return render(request, "referrals/import.html", {**context, "form": ReferralImportForm()})
+    # Refuse an oversized upload before Django reads it (the form checks the file's own size as well).
+    if int(request.META.get("CONTENT_LENGTH") or 0) > IMPORT_MAX_BYTES + 64 * 1024:
+        return render(
+            request,
+            "referrals/import.html",
+            {**context, "form": ReferralImportForm(), "too_large": True},
+            status=413,
+        )
+    form = ReferralImportForm(request.POST, request.FILES)
+    report = errors = None
+    status = 200
+    if form.is_valid():
+        try:
+            report = referral_import_service(
+                workspace=request.workspace,
+                actor=request.membership,
+                data=form.cleaned_data["file"].read(),
+                dry_run=form.cleaned_data["dry_run"],
+                max_rows=IMPORT_MAX_ROWS,
+            )
+        except ImportRefused as refused:
+            errors = refused.report.errors
+            report = refused.report
+            status = 422
+    else:
+        status = 422
+    return render(
+        request,
+        "referrals/import.html",
+        {**context, "form": form, "report": report, "errors": errors},
+        status=status,
+    )
+
+
+@manager_required
+@require_GET
+def referral_import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="referrals.csv"'
+    return response
 
 
 # ------------------------------------------------------------------------------------------------------- list
@@ -267,6 +464,7 @@ LOOKUPS = {
     "partner": search.partner_search,
     "event": search.event_search,
     "account": search.account_search,
+    "referral": search.referral_search,
 }
 
 
@@ -276,7 +474,9 @@ def referral_lookup(request: HttpRequest) -> HttpResponse:
     """The picker's suggestions: `?kind=contact&field=source_contact&source_contact_q=ada` (at most 8 rows)."""
     kind = request.GET.get("kind", "")
     field = request.GET.get("field", "")
-    if kind not in LOOKUPS or field not in ReferralCreateForm.base_fields:
+    if kind not in LOOKUPS or (
+        field not in ReferralCreateForm.base_fields and field not in ReferralParentForm.base_fields
+    ):
         raise Http404("Unknown lookup")
     q = request.GET.get(f"{field}_q", request.GET.get("q", ""))[:200].strip()
     rows = LOOKUPS[kind](workspace=request.workspace, q=q)
