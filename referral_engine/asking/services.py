@@ -29,6 +29,7 @@ from referral_engine.core.validation import (
     raise_if,
 )
 from referral_engine.engagement.models import Ask, AskOutcome, Task, TaskKind
+from referral_engine.engagement.selectors import tasks_with_dedupe_key
 from referral_engine.engagement.services import ask_create, task_create
 from referral_engine.relationships.models import Channel, Contact
 from referral_engine.workspaces.models import Membership, Workspace
@@ -209,7 +210,7 @@ def support_meeting_task_create(
     person = contact or partner
     today = timezone.localdate(now or timezone.now())
     key = f"asking:meeting:{'contact' if contact else 'partner'}:{person.pk}:{today.isoformat()}"
-    existing = Task.objects.filter(workspace=workspace, dedupe_key=key).first()
+    existing = tasks_with_dedupe_key(workspace_id=workspace.pk, key=key).first()
     if existing is not None:
         return existing
     return task_create(

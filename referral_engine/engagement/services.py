@@ -16,6 +16,7 @@ from referral_engine.core.validation import (
     raise_if,
 )
 from referral_engine.engagement.models import Ask, Task, TaskStatus
+from referral_engine.engagement.selectors import tasks_with_dedupe_key
 from referral_engine.workspaces.models import Membership, Workspace
 
 # -------------------------------------------------------------------------------------------------------- asks
@@ -113,7 +114,7 @@ def _task_check(task: Task) -> None:
         task.completed_at = None
     if task.dedupe_key:
         taken = (
-            Task.objects.filter(workspace_id=task.workspace_id, dedupe_key=task.dedupe_key)
+            tasks_with_dedupe_key(workspace_id=task.workspace_id, key=task.dedupe_key)
             .exclude(pk=task.pk)
             .exists()
         )

@@ -27,6 +27,7 @@ from referral_engine.core.validation import (
     raise_if,
 )
 from referral_engine.engagement.models import Task, TaskKind
+from referral_engine.engagement.selectors import tasks_with_dedupe_key
 from referral_engine.feedback.models import (
     Audience,
     NpsResponse,
@@ -92,7 +93,7 @@ def nps_detractor_follow_up_create(*, response: NpsResponse, now: datetime | Non
         return False
     workspace = response.workspace
     key = f"nps:{response.pk}:detractor"
-    if Task.objects.filter(workspace=workspace, dedupe_key=key).exists():
+    if tasks_with_dedupe_key(workspace_id=workspace.pk, key=key).exists():
         return False
     now = now or timezone.now()
     tz = workspace_tz(workspace)

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from referral_engine.engagement.message_templates import STAGE_KEYS, wording_fill_in
 from referral_engine.engagement.models import Task, TaskKind
-from referral_engine.engagement.selectors import message_template_get
+from referral_engine.engagement.selectors import message_template_get, tasks_with_dedupe_key
 from referral_engine.integrations.mail import email_queue
 from referral_engine.integrations.models import OutboundEmail
 from referral_engine.partners.models import PartnerKind
@@ -132,7 +132,7 @@ def _about(referral: Referral) -> str:
 def _task_once(*, referral: Referral, referrer: Referrer, now: datetime | None, **fields) -> bool:
     """Create the task unless one with its dedupe key exists; True when it was created."""
     workspace = referral.workspace
-    if Task.objects.filter(workspace=workspace, dedupe_key=fields["dedupe_key"]).exists():
+    if tasks_with_dedupe_key(workspace_id=workspace.pk, key=fields["dedupe_key"]).exists():
         return False
     task = Task(
         workspace=workspace,
@@ -184,7 +184,7 @@ def _update_sent_otherwise(referral: Referral, *, as_email: bool) -> bool:
     """True when this stage's update already went the other way (a task, or an e-mail): the referrer changed
     their choice between two runs of the same event, and they still hear once."""
     if as_email:
-        return Task.objects.filter(workspace=referral.workspace, dedupe_key=_update_key(referral)).exists()
+        return tasks_with_dedupe_key(workspace_id=referral.workspace_id, key=_update_key(referral)).exists()
     return OutboundEmail.objects.filter(
         workspace=referral.workspace, dedupe_key=_update_key(referral)
     ).exists()

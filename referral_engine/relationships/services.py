@@ -90,9 +90,10 @@ def _contact_check(contact: Contact) -> None:
         errors["first_name"] = ["A contact needs a first name."]
     raise_if(errors)
     if contact.email:
-        # The database constraint is case-sensitive; people are not, so compare ignoring case.
+        # Addresses are stored lower-cased (contact_create, contact_update), so an exact match ignores case and
+        # can use the (workspace, email) index.
         taken = (
-            Contact.objects.filter(workspace_id=contact.workspace_id, email__iexact=contact.email)
+            Contact.objects.filter(workspace_id=contact.workspace_id, email=contact.email)
             .exclude(pk=contact.pk)
             .exists()
         )
@@ -193,6 +194,7 @@ TOUCHPOINT_FIELDS = (
     "account",
     "partner",
     "event",
+    "group",  # the networking group it came from (attribution, partners/ledger)
     "at",
     "summary",
 )
@@ -202,6 +204,7 @@ TOUCHPOINT_RELATIONS = {
     "account": "account",
     "partner": "partner",
     "event": "event",
+    "group": "networking group",
 }
 
 
