@@ -30,7 +30,7 @@ def test_an_employee_gets_every_section_search_the_record_button_and_their_menu(
     client.force_login(firm.bob.user)
     html = client.get(reverse("today")).content.decode()
 
-    assert _nav(html) == ["Today", "Referrals", "Accounts", "Contacts", "Partners", "Settings"]
+    assert _nav(html) == ["Today", "Referrals", "Accounts", "Contacts", "Partners", "Insights", "Settings"]
     assert f'action="{reverse("search")}"' in html and 'name="q"' in html
     assert f'href="{reverse("referral_create")}"' in html
     assert f'action="{reverse("logout")}"' in html and f'href="{reverse("profile")}"' in html

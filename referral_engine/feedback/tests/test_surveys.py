@@ -13,7 +13,6 @@ from django.test import Client
 from django.utils import timezone
 
 from referral_engine.feedback.models import Audience, NpsResponse, RoundStatus, SurveyInvitation, SurveyRound
-from referral_engine.feedback.selectors import segment_path
 from referral_engine.feedback.services import (
     AnswerOutcome,
     survey_answer,
@@ -119,12 +118,27 @@ def test_another_workspaces_account_cannot_be_surveyed(firm, world):
     assert not SurveyRound.objects.exists()
 
 
-@pytest.mark.skipif(
-    segment_path() is not None, reason="value segments are stored: the segment audience works"
-)
-def test_a_segment_round_needs_stored_segments(firm, world):
+def test_a_segment_round_asks_only_the_accounts_stored_in_that_segment(firm, world):
+    from referral_engine.insights.models import AccountValue
+
+    def value(account, segment, rank):
+        AccountValue.objects.create(
+            workspace=firm.workspace,
+            account=account,
+            rank=rank,
+            cumulative_share=0.5 * rank,
+            segment=segment,
+            quadrant="champion",
+            computed_at=T0,
+        )
+
+    value(world.hooli, "top", 1)
+    value(world.initech, "long_tail", 2)
+    survey_round = _send(firm, audience=Audience.SEGMENT, segment="top")
+
+    assert set(survey_round.invitations.values_list("contact__first_name", flat=True)) == {"Gil"}
     with pytest.raises(ValidationError) as error:
-        _send(firm, audience=Audience.SEGMENT, segment="top")
+        _send(firm, audience=Audience.SEGMENT, segment="")
     assert "segment" in error.value.message_dict
 
 
