@@ -6,6 +6,7 @@ from django.db import transaction
 
 from referral_engine.core.errors import field_error
 from referral_engine.engagement.models import Task, TaskKind
+from referral_engine.engagement.selectors import tasks_with_dedupe_key
 from referral_engine.engagement.services import task_create
 from referral_engine.insights.programme import influencer_dedupe_key, workspace_today
 from referral_engine.relationships.models import Contact
@@ -27,7 +28,7 @@ def influencer_task_create(
         raise field_error("contact", "This person asked not to be contacted.")
     today = today or workspace_today(workspace)
     key = influencer_dedupe_key(contact_id=contact.pk, today=today)
-    existing = Task.objects.filter(workspace=workspace, dedupe_key=key).first()
+    existing = tasks_with_dedupe_key(workspace_id=workspace.pk, key=key).first()
     if existing is not None:
         return existing, False
     account = contact.account
