@@ -13,7 +13,15 @@ from referral_engine.core.admin import (
     WorkspaceTabularInline,
     member_column,
 )
-from referral_engine.partners.models import Attendance, Event, NetworkingGroup, Partner
+from referral_engine.partners.models import (
+    Attendance,
+    Event,
+    GroupMembership,
+    NetworkingGroup,
+    Partner,
+    PartnerProgramme,
+    ReferralGiven,
+)
 
 
 @admin.register(NetworkingGroup)
@@ -97,3 +105,26 @@ class AttendanceAdmin(LargeTable, WorkspaceScopedAdmin):
         if obj.employee is not None:
             return obj.employee.user.get_full_name()
         return str(obj.contact or obj.partner)
+
+
+@admin.register(ReferralGiven)
+class ReferralGivenAdmin(LargeTable, WorkspaceScopedAdmin):
+    list_display = ("partner", "account", "contact", "at", "status", "won_value", "thanked_at", "workspace")
+    list_filter = (("status", ChoicesDropdownFilter), ("workspace", WorkspaceAutocompleteFilter))
+    list_select_related = ("partner", "account", "contact", "workspace")
+    search_fields = ("partner__name", "account__name", "contact__last_name")
+    autocomplete_fields = ("workspace", "partner", "contact", "account", "given_by")
+
+
+@admin.register(GroupMembership)
+class GroupMembershipAdmin(WorkspaceScopedAdmin):
+    list_display = ("group", "partner", "employee", "workspace")
+    list_select_related = ("group", "partner", "employee__user", "workspace")
+    search_fields = ("group__name", "partner__name")
+    autocomplete_fields = ("workspace", "group", "partner", "employee")
+
+
+@admin.register(PartnerProgramme)
+class PartnerProgrammeAdmin(WorkspaceScopedAdmin):
+    list_display = ("workspace", "nudge_after_days", "valuable_partners")
+    autocomplete_fields = ("workspace",)

@@ -94,3 +94,155 @@ def partner_delete(*, instance: Partner, actor: Membership | None) -> None:
         instance,
         message="This partner referred business to us; their referrals must be reassigned before deleting.",
     )
+
+
+# --- The reciprocity ledger: referrals we give partners ------------------------------------------------------
+
+GIVEN_FIELDS = ("partner", "contact", "account", "given_by", "at", "note", "status", "won_value", "closed_at")
+GIVEN_UPDATE_FIELDS = (*GIVEN_FIELDS, "thanked_at")
+GIVEN_RELATIONS = {"partner": "partner", "contact": "contact", "account": "account", "given_by": EMPLOYEE}
+
+
+def _given_check(given) -> None:
+    from referral_engine.partners.models import GivenStatus
+
+    errors: dict = {}
+    if given.partner_id is None:
+        errors["partner"] = ["Pick the partner you referred them to."]
+    if given.contact_id is None and given.account_id is None:
+        errors["contact"] = ["Pick the contact or the account you referred."]
+    contact_account = given.contact.account_id if given.contact_id is not None else None
+    if contact_account is not None and given.account_id is not None and contact_account != given.account_id:
+        errors["account"] = ["This contact belongs to another account."]
+    if given.status == GivenStatus.WON:
+        if given.won_value is None:
+            errors["won_value"] = ["A won referral needs the value the partner closed."]
+    elif given.won_value is not None:
+        errors["won_value"] = ["Only a won referral has a won value."]
+    if given.won_value is not None and given.won_value < 0:
+        errors["won_value"] = ["The won value cannot be negative."]
+    if given.status == GivenStatus.OPEN and given.closed_at is not None:
+        errors["closed_at"] = ["An open referral has no closing date."]
+    if given.closed_at is not None and given.at is not None and given.closed_at < given.at:
+        errors["closed_at"] = ["It cannot close before it was given."]
+    if given.thanked_at is not None and given.status != GivenStatus.WON:
+        errors["thanked_at"] = ["A partner thanks us for business they closed: mark the referral won first."]
+    raise_if(errors)
+
+
+@transaction.atomic
+def referral_given_create(*, workspace: Workspace, actor: Membership | None, **fields):
+    """Record a referral we gave a partner (one click from a contact's page, a partner's page or a suggestion)."""
+    from django.utils import timezone
+
+    from referral_engine.partners.models import GivenStatus, ReferralGiven
+
+    check_fields(allowed=GIVEN_FIELDS, given=fields, entity="referral_given_create")
+    check_related(workspace=workspace, values=fields, relations=GIVEN_RELATIONS)
+    given = ReferralGiven(workspace=workspace, **fields)
+    if given.at is None:
+        given.at = timezone.now()
+    if given.given_by_id is None and actor is not None and actor.is_employee:
+        given.given_by = actor
+    if given.account_id is None and given.contact_id is not None:
+        given.account_id = given.contact.account_id
+    if given.status in (GivenStatus.WON, GivenStatus.LOST) and given.closed_at is None:
+        given.closed_at = max(timezone.now(), given.at)
+    given.note = (given.note or "").strip()
+    _given_check(given)
+    return clean_and_save(given)
+
+
+@transaction.atomic
+def referral_given_update(*, instance, actor: Membership | None, **changes):
+    """Change a given referral: its outcome (won with a value, lost), the partner's thank-you, the note."""
+    from django.utils import timezone
+
+    from referral_engine.partners.models import GivenStatus
+
+    check_fields(allowed=GIVEN_UPDATE_FIELDS, given=changes, entity="referral_given_update")
+    check_related(workspace=instance.workspace, values=changes, relations=GIVEN_RELATIONS)
+    if changes.get("status") == GivenStatus.OPEN:
+        changes.setdefault("closed_at", None)
+        changes.setdefault("won_value", None)
+        changes.setdefault("thanked_at", None)
+    if changes.get("status") == GivenStatus.LOST:
+        changes.setdefault("won_value", None)
+        changes.setdefault("thanked_at", None)
+    changed = apply_changes(instance, changes)
+    if not changed:
+        return instance
+    if instance.status in (GivenStatus.WON, GivenStatus.LOST) and instance.closed_at is None:
+        instance.closed_at = max(timezone.now(), instance.at)
+        changed.append("closed_at")
+    _given_check(instance)
+    return clean_and_save(instance, update_fields=changed)
+
+
+@transaction.atomic
+def referral_given_delete(*, instance, actor: Membership | None) -> None:
+    instance.delete()
+
+
+# --- Networking groups: members and attendance ---------------------------------------------------------------
+
+
+@transaction.atomic
+def group_member_add(*, workspace: Workspace, actor: Membership | None, group, partner=None, employee=None):
+    from referral_engine.partners.models import GroupMembership
+
+    errors: dict = {}
+    if (partner is None) == (employee is None):
+        errors["partner"] = ["Pick a partner or one of our people, not both."]
+    raise_if(errors)
+    check_related(
+        workspace=workspace,
+        values={"group": group, "partner": partner, "employee": employee},
+        relations={"group": "networking group", "partner": "partner", "employee": EMPLOYEE},
+    )
+    taken = GroupMembership.objects.filter(group=group, partner=partner, employee=employee).exists()
+    if taken:
+        raise Conflict("Already a member of this group.", field="partner" if partner else "employee")
+    member = GroupMembership(workspace=workspace, group=group, partner=partner, employee=employee)
+    return clean_and_save(member, conflict_message="Already a member of this group.")
+
+
+@transaction.atomic
+def group_member_remove(*, instance, actor: Membership | None) -> None:
+    instance.delete()
+
+
+@transaction.atomic
+def attendance_add(*, workspace: Workspace, actor: Membership | None, event, partner=None, employee=None):
+    """Record that a partner or one of our people was at an event (a group's meeting or an event we ran)."""
+    from referral_engine.partners.models import Attendance
+
+    errors: dict = {}
+    if (partner is None) == (employee is None):
+        errors["partner"] = ["Pick a partner or one of our people, not both."]
+    raise_if(errors)
+    check_related(
+        workspace=workspace,
+        values={"event": event, "partner": partner, "employee": employee},
+        relations={"event": "event", "partner": "partner", "employee": EMPLOYEE},
+    )
+    if Attendance.objects.filter(event=event, partner=partner, employee=employee).exists():
+        raise Conflict("Already recorded as attending.", field="partner" if partner else "employee")
+    attendance = Attendance(workspace=workspace, event=event, partner=partner, employee=employee)
+    return clean_and_save(attendance, conflict_message="Already recorded as attending.")
+
+
+@transaction.atomic
+def partner_programme_update(*, workspace: Workspace, actor: Membership | None, **changes):
+    from referral_engine.partners.models import PartnerProgramme
+
+    check_fields(allowed=("nudge_after_days", "valuable_partners"), given=changes, entity="partner_programme")
+    programme, _ = PartnerProgramme.objects.get_or_create(workspace=workspace)
+    errors = {
+        name: ["Must be at least 1."] for name, value in changes.items() if value is None or int(value) < 1
+    }
+    raise_if(errors)
+    changed = apply_changes(programme, changes)
+    if changed:
+        clean_and_save(programme, update_fields=changed)
+    return programme

@@ -13,6 +13,9 @@ from referral_engine.core.web import paginate, sort_from_request, sorted_queryse
 from referral_engine.engagement.selectors import ask_list
 from referral_engine.engagement.services import ask_create
 from referral_engine.partners import selectors
+from referral_engine.partners.ledger import Period
+from referral_engine.partners.ledger_views import ledger_context, partner_suggestions_panel
+from referral_engine.partners.models import GivenStatus
 from referral_engine.referrals.models import ReferralStatus
 from referral_engine.referrals.selectors import referral_list
 from referral_engine.relationships.forms import AskForm, TouchpointForm
@@ -85,6 +88,10 @@ def _partner_page(
         minutes=Sum("minutes"),
     )
     context = {
+        **ledger_context(partner, Period()),
+        "csv_url": reverse("partner_ledger_csv", args=[partner.pk]),
+        "given_statuses": GivenStatus.choices,
+        "suggestions": partner_suggestions_panel(partner),
         "partner": partner,
         "referrals_received": list(received.order_by("-received_at", "-id")[:30]),
         "received_totals": received_totals,

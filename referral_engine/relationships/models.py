@@ -225,6 +225,13 @@ class Touchpoint(WorkspaceOwned):
     event = models.ForeignKey(
         "partners.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
     )
+    group = models.ForeignKey(
+        "partners.NetworkingGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
+    )
     at = models.DateTimeField()
     summary = models.TextField(blank=True)
 

@@ -19,8 +19,11 @@ def account_list(
     q: str | None = None,
     won_from: date | None = None,
     won_to: date | None = None,
+    segment: str | None = None,
+    quadrant: str | None = None,
 ) -> QuerySet[Account]:
-    """Accounts of a workspace; `q` matches every word against the name or the domain."""
+    """Accounts of a workspace; `q` matches every word against the name or the domain; `segment` and
+    `quadrant` are the stored value labels (insights.AccountValue, through the reverse one-to-one `value`)."""
     accounts = Account.objects.filter(workspace=workspace).select_related("owner__user")
     if status:
         accounts = accounts.filter(status=status)
@@ -32,6 +35,10 @@ def account_list(
         accounts = accounts.filter(won_at__gte=won_from)
     if won_to is not None:
         accounts = accounts.filter(won_at__lte=won_to)
+    if segment:
+        accounts = accounts.filter(value__segment=segment)
+    if quadrant:
+        accounts = accounts.filter(value__quadrant=quadrant)
     return accounts
 
 

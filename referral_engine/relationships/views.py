@@ -20,6 +20,7 @@ from referral_engine.core.web import add_service_error, paginate, sort_from_requ
 from referral_engine.engagement.selectors import ask_list
 from referral_engine.engagement.services import ask_create
 from referral_engine.feedback.selectors import nps_response_list
+from referral_engine.insights.models import Quadrant, Segment
 from referral_engine.referrals.selectors import (
     referral_list,
     referral_list_about_contact,
@@ -106,11 +107,15 @@ def account_list(request: HttpRequest) -> HttpResponse:
     owner_raw, owner_id = owner_filter(request)
     status = request.GET.get("status", "")
     q = request.GET.get("q", "")[:200]
+    segment = request.GET.get("segment", "")
+    quadrant = request.GET.get("quadrant", "")
     accounts = selectors.account_list(
         workspace=request.workspace,
         status=status if status in AccountStatus.values else None,
         owner_id=owner_id,
         q=q,
+        segment=segment if segment in Segment.values else None,
+        quadrant=quadrant if quadrant in Quadrant.values else None,
     )
     sort = sort_from_request(request, columns=ACCOUNT_COLUMNS, default="name")
     page = paginate(request, sorted_queryset(accounts, sort, ACCOUNT_COLUMNS))
@@ -119,7 +124,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "statuses": AccountStatus.choices,
         "employees": employee_list(workspace=request.workspace),
-        "filters": {"status": status, "owner": owner_raw, "q": q},
+        "segments": Segment.choices,
+        "quadrants": Quadrant.choices,
+        "filters": {"status": status, "owner": owner_raw, "q": q, "segment": segment, "quadrant": quadrant},
     }
     return render(request, "relationships/account_list.html", context)
 
