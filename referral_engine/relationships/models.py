@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from referral_engine.core.models import WorkspaceOwned
 
@@ -44,6 +45,8 @@ class Account(WorkspaceOwned):
         indexes = [
             models.Index(fields=["workspace", "status"], name="account_ws_status"),
             models.Index(fields=["workspace", "name"], name="account_ws_name"),
+            # Intake and de-duplication look names up ignoring case (referrals.intake, referrals.selectors).
+            models.Index(F("workspace"), Lower("name"), name="account_ws_lower_name"),
             models.Index(fields=["workspace", "won_at"], name="account_ws_won"),
             models.Index(fields=["workspace", "domain"], name="account_ws_domain"),
         ]
