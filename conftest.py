@@ -10,6 +10,10 @@ import pytest
 
 from referral_engine.core.testing import Firm, make_firm
 
+# The real HTTP server standing in for a firm's webhook receiver (it verifies signatures from the raw body), for
+# the webhook tests of every app, not only integrations'.
+from referral_engine.integrations.tests.conftest import other_receiver, receiver  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent
 SCREENSHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -103,7 +103,11 @@ INSTALLED_APPS = [
     "referral_engine.engagement",
     "referral_engine.feedback",
     "referral_engine.insights",
+    "referral_engine.propensity",
     "referral_engine.integrations",
+    "referral_engine.intake",
+    "referral_engine.asking",
+    "referral_engine.journeys",
     "referral_engine.demo",
 ]
 
@@ -247,13 +251,26 @@ EMAIL_USE_SSL = _email_config["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = _email_config["EMAIL_TIMEOUT"] or 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "Referral Engine <no-reply@localhost>"
 
-# Background work goes through Django's Tasks API. The database queue needs no extra server.
+# Background work goes through Django's Tasks API. The database queue needs no extra server; with REDIS_URL
+# set, tasks go to Redis (django-tasks-rq, run by RQ's worker). An explicit TASKS_BACKEND wins over both.
+DATABASE_TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
+REDIS_TASKS_BACKEND = "django_tasks_rq.RQBackend"
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    # The value is not echoed: it may hold a password.
+    raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
 TASKS = {
     "default": {
-        "BACKEND": env("TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",
+        "BACKEND": env("TASKS_BACKEND") or (REDIS_TASKS_BACKEND if REDIS_URL else DATABASE_TASKS_BACKEND),
         "QUEUES": ["default"],
     }
 }
+# django-rq's view of Redis, read only when the Redis backend is in use. "auto": the backend is only ever called
+# from transaction.on_commit callbacks already, so nothing is held back until a request ends.
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
+RQ = {"COMMIT_MODE": "auto"}
+if TASKS["default"]["BACKEND"] == REDIS_TASKS_BACKEND:
+    # The backend's system check requires django_rq, which also shows the queues in the back office.
+    INSTALLED_APPS.append("django_rq")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
@@ -262,8 +279,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Propensity to refer (docs/propensity.md): below this many positive examples the model is not trained and the
+# ask lists rank by the referral profile rules; the training set is capped at this many contact-snapshot pairs.
+PROPENSITY_MIN_POSITIVES = env_int("PROPENSITY_MIN_POSITIVES", 50)
+PROPENSITY_MAX_EXAMPLES = env_int("PROPENSITY_MAX_EXAMPLES", 2_000_000)
+
 # API: largest page a client may ask for.
 API_MAX_PAGE_SIZE = 500
+
+# The public referral form (/r/<code>/, see docs/referral-links.md): referrals accepted per client address per
+# workspace in a window, per link per day, and the largest body read. The client address is REMOTE_ADDR; behind
+# TRUSTED_PROXY_COUNT reverse proxies it is read from X-Forwarded-For instead (each proxy must append to it).
+REFERRAL_FORM_IP_LIMIT = env_int("REFERRAL_FORM_IP_LIMIT", 5)
+REFERRAL_FORM_IP_WINDOW_MINUTES = env_int("REFERRAL_FORM_IP_WINDOW_MINUTES", 10)
+REFERRAL_FORM_LINK_DAILY_LIMIT = env_int("REFERRAL_FORM_LINK_DAILY_LIMIT", 50)
+REFERRAL_FORM_MAX_BYTES = env_int("REFERRAL_FORM_MAX_BYTES", 16 * 1024)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 UNFOLD = {
     "SITE_TITLE": "Referral Engine",

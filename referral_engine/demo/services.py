@@ -8,7 +8,8 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ from referral_engine.demo.generator import (
     staff_plan,
 )
 from referral_engine.demo.writer import BulkWriter
+from referral_engine.insights.services import insights_refresh
 from referral_engine.partners.models import Partner
 from referral_engine.relationships.models import Account
 from referral_engine.workspaces.models import Membership, Role, User, Workspace
@@ -283,6 +285,12 @@ def demo_firm_create(
                 start, stop = plan.chunk_bounds(k)
                 on_progress(stop - start)
         writer.finish(next_free={m: ids.next_free(m) for m in BULK_MODELS})
+        if accounts < REBUILD_FROM:
+            # The Value page and the cards show figures from the start. A load this big is a benchmark's:
+            # refresh it with `referral-engine insights refresh` (bench/insights_refresh.py times that).
+            insights_refresh(
+                workspace=workspace, now=datetime.combine(plan.today, dt_time(23, 59), tzinfo=UTC)
+            )
     rows = {
         "workspaces.Workspace": 1,
         "workspaces.User": len(staff.membership_ids) + 1,
