@@ -11,3 +11,4 @@ class InsightsConfig(AppConfig):
         from referral_engine.integrations.schedule import register
 
         register("referral_engine.insights.tasks.refresh_every_workspace", every=timedelta(hours=24))
+        register("referral_engine.insights.tasks.refresh_changed_workspaces", every=timedelta(minutes=15))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -687,3 +687,40 @@ def insights_refresh_request(*, workspace: Workspace, actor: Membership) -> None
     from referral_engine.insights.tasks import refresh_workspace
 
     transaction.on_commit(lambda: refresh_workspace.enqueue(workspace.pk))
+
+
+# What the figures are computed from: a change to any of these makes a workspace's figures stale.
+_INPUTS = (
+    "relationships.Account",
+    "relationships.Contact",
+    "relationships.ContactLink",
+    "relationships.Purchase",
+    "relationships.Touchpoint",
+    "referrals.Referral",
+    "feedback.NpsResponse",
+    "partners.Partner",
+)
+# A full refresh of a million-account workspace takes minutes (bench/insights_refresh.py): at most one an hour.
+REFRESH_AFTER_CHANGES_EVERY = timedelta(hours=1)
+
+
+def workspaces_changed_since_refresh(*, now: datetime | None = None) -> list[int]:
+    """Workspaces whose inputs changed after their last refresh and were last refreshed at least an hour ago
+    (or never, with something to value). At most one EXISTS query per input table per workspace."""
+    from django.apps import apps
+
+    now = now or timezone.now()
+    last = dict(InsightsRun.objects.values_list("workspace_id", "updated_at"))
+    due = []
+    for workspace_id in Workspace.objects.order_by("id").values_list("id", flat=True):
+        refreshed_at = last.get(workspace_id)
+        if refreshed_at is not None and refreshed_at > now - REFRESH_AFTER_CHANGES_EVERY:
+            continue
+        for label in _INPUTS:
+            rows = apps.get_model(label).objects.filter(workspace_id=workspace_id)
+            if refreshed_at is not None:
+                rows = rows.filter(updated_at__gt=refreshed_at)
+            if rows.exists():
+                due.append(workspace_id)
+                break
+    return due

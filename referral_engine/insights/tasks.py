@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from referral_engine.insights.services import insights_refresh
+from referral_engine.insights.services import insights_refresh, workspaces_changed_since_refresh
 from referral_engine.workspaces.models import Workspace
 
 
@@ -22,3 +22,13 @@ def refresh_workspace(workspace_id: int) -> None:
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is not None:
         insights_refresh(workspace=workspace)
+
+
+@task()
+def refresh_changed_workspaces() -> int:
+    """Figures follow the changes: a workspace whose touchpoints, purchases, answers or referrals changed since
+    its last refresh is refreshed again (at most once an hour, services.REFRESH_AFTER_CHANGES_EVERY)."""
+    due = workspaces_changed_since_refresh()
+    for workspace in Workspace.objects.filter(pk__in=due).order_by("id"):
+        insights_refresh(workspace=workspace)
+    return len(due)
