@@ -14,30 +14,11 @@ assemble, write) and the peak memory of the process.
 import argparse
 import os
 import resource
-import shutil
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _postgres(url: str, statement: str, **names) -> None:
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    config = dj_database_url.parse(url)
-    with psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        identifiers = {key: sql.Identifier(value) for key, value in {"name": config["NAME"], **names}.items()}
-        admin.execute(sql.SQL(statement).format(**identifiers))
+from copies import add_copy_arguments, prepare_copy, setup_django
 
 
 def _server_cpu(connection) -> float | None:
@@ -58,39 +39,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database-url", help="postgres://... of the copy to refresh")
-    parser.add_argument("--pg-template", help="create the --database-url database from this one first")
-    parser.add_argument("--sqlite-path", type=Path, help="the SQLite file to refresh")
-    parser.add_argument("--sqlite-copy-of", type=Path, help="copy this SQLite file to --sqlite-path first")
+    add_copy_arguments(parser)
     parser.add_argument("--workspace", default="demo", help="workspace slug (default demo)")
     parser.add_argument("--repeat", type=int, default=1, help="refreshes in a row (default 1)")
     args = parser.parse_args()
 
-    if args.sqlite_path is not None:
-        path = args.sqlite_path.resolve()
-        if args.sqlite_copy_of is not None:
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                leftover.unlink(missing_ok=True)
-            started = time.perf_counter()
-            shutil.copyfile(args.sqlite_copy_of, path)
-            print(f"copied {args.sqlite_copy_of} in {time.perf_counter() - started:.1f} s")
-        url = f"sqlite:///{path}"
-    elif args.database_url:
-        url = args.database_url
-        if args.pg_template:
-            started = time.perf_counter()
-            _postgres(url, "DROP DATABASE IF EXISTS {name}")
-            _postgres(url, "CREATE DATABASE {name} TEMPLATE {template}", template=args.pg_template)
-            print(f"created from template {args.pg_template} in {time.perf_counter() - started:.1f} s")
-    else:
-        parser.error("give --sqlite-path or --database-url")
-
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    url = prepare_copy(parser, args)
+    setup_django(url)
     from django.core.management import call_command
     from django.db import connections
 

@@ -13,15 +13,10 @@ process (max RSS); nothing loads the workspace into Python objects.
 """
 
 import argparse
-import os
 import resource
-import shutil
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+from copies import add_copy_arguments, prepare_copy, setup_django
 
 
 def _peak_mib() -> float:
@@ -39,39 +34,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database-url", help="postgres://... of the copy")
-    parser.add_argument("--pg-template", help="create the --database-url database from this one first")
-    parser.add_argument("--sqlite-path", type=Path, help="the SQLite file to use")
-    parser.add_argument("--sqlite-copy-of", type=Path, help="copy this SQLite file to --sqlite-path first")
+    add_copy_arguments(parser)
     parser.add_argument("--workspace", default="demo", help="workspace slug (default demo)")
     args = parser.parse_args()
 
-    if args.sqlite_path is not None:
-        path = args.sqlite_path.resolve()
-        if args.sqlite_copy_of is not None:
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                leftover.unlink(missing_ok=True)
-            started = time.perf_counter()
-            shutil.copyfile(args.sqlite_copy_of, path)
-            print(f"copied {args.sqlite_copy_of} in {time.perf_counter() - started:.1f} s")
-        url = f"sqlite:///{path}"
-    elif args.database_url:
-        url = args.database_url
-        if args.pg_template:
-            from ask_lists import _postgres
-
-            _postgres(url, "DROP DATABASE IF EXISTS {name}")
-            _postgres(url, "CREATE DATABASE {name} TEMPLATE {template}", template=args.pg_template)
-            print(f"created from template {args.pg_template}")
-    else:
-        parser.error("give --sqlite-path or --database-url")
-
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    url = prepare_copy(parser, args)
+    setup_django(url)
     from django.core.management import call_command
     from django.db import connection, transaction
 
