@@ -134,6 +134,9 @@ class Referral(WorkspaceOwned):
             models.Index(fields=["workspace", "source_kind"], name="referral_ws_source"),
             models.Index(fields=["workspace", "closed_at"], name="referral_ws_closed"),
             models.Index(fields=["workspace", "referred_account"], name="referral_ws_account"),
+            # De-duplication and tier detection look referrals up by the person referred; without this index
+            # SQLite walks the whole workspace (12.6 ms a lookup at a million accounts, bench/referral_intake.py).
+            models.Index(fields=["workspace", "referred_contact"], name="referral_ws_contact"),
         ]
         constraints = [
             models.CheckConstraint(
