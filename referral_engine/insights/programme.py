@@ -731,12 +731,6 @@ def neglected_influencers(*, workspace: Workspace, period: Period, limit: int = 
             "pk", "first_name", "last_name", "title", "role", "account__name"
         )
     }
-    tasks = {}
-    for contact_id, status in Task.objects.filter(
-        workspace=workspace, contact_id__in=ids, dedupe_key__startswith=INFLUENCER_KEY_PREFIX
-    ).values_list("contact_id", "status"):
-        if status in (TaskStatus.OPEN, TaskStatus.SNOOZED) or contact_id not in tasks:
-            tasks[contact_id] = status
     out = []
     for contact_id, account_id, deg, n, centrality, rq, last in rows:
         person = people[contact_id]
@@ -756,10 +750,9 @@ def neglected_influencers(*, workspace: Workspace, period: Period, limit: int = 
                 "rq": None if rq is None else float(rq),
                 "last_touchpoint": last,
                 "days_since_touchpoint": None if last is None else (now - _aware(last)).days,
-                "task_status": tasks.get(contact_id),
             }
         )
-    return {
+    result = {
         "period": period.as_dict(),
         "as_of": as_of,
         "rq_available": rq_available,
@@ -772,6 +765,22 @@ def neglected_influencers(*, workspace: Workspace, period: Period, limit: int = 
         },
         "influencers": out,
     }
+    return with_task_status(workspace=workspace, result=result)
+
+
+def with_task_status(*, workspace: Workspace, result: dict) -> dict:
+    """The influencers' "build the relationship" task status, read now: stored figures may be older than a
+    click on the page. An open or snoozed task wins over an older done or cancelled one."""
+    ids = [row["contact_id"] for row in result["influencers"]]
+    tasks = {}
+    for contact_id, status in Task.objects.filter(
+        workspace=workspace, contact_id__in=ids, dedupe_key__startswith=INFLUENCER_KEY_PREFIX
+    ).values_list("contact_id", "status"):
+        if status in (TaskStatus.OPEN, TaskStatus.SNOOZED) or contact_id not in tasks:
+            tasks[contact_id] = status
+    for row in result["influencers"]:
+        row["task_status"] = tasks.get(row["contact_id"])
+    return result
 
 
 def _aware(value: datetime) -> datetime:
