@@ -32,10 +32,12 @@ from referral_engine.partners.models import (
     Attendance,
     Event,
     EventKind,
+    GivenStatus,
     GroupKind,
     NetworkingGroup,
     Partner,
     PartnerKind,
+    ReferralGiven,
 )
 from referral_engine.referrals.models import (
     Referral,
@@ -68,8 +70,9 @@ HISTORY_DAYS = 3 * 365
 NAT = np.iinfo(np.int64).min
 FIRST_CONTACT_SECONDS = int(FIRST_CONTACT_WITHIN.total_seconds())
 
-# Random streams: one for the staff, one for the shared network, one per chunk.
-STREAM_STAFF, STREAM_NETWORK, STREAM_CHUNK = 1, 2, 3
+# Random streams: one for the staff, one for the shared network, one per chunk, and one per chunk for the referrals
+# we give partners (a stream of its own, so adding them left every other row of a seed's firm as it was).
+STREAM_STAFF, STREAM_NETWORK, STREAM_CHUNK, STREAM_GIVEN = 1, 2, 3, 4
 
 # --- The shape of the firm -------------------------------------------------------------------------------------
 # These are illustrative choices for a B2B services firm, not estimates from a data set. Where a formula comes from
@@ -302,6 +305,7 @@ BULK_MODELS: tuple[type[models.Model], ...] = (
     Referral,
     Reward,
     Touchpoint,
+    ReferralGiven,
     SurveyInvitation,
     NpsResponse,
     Ask,
@@ -439,6 +443,7 @@ class _Network:
     partner_profession: np.ndarray
     partner_weight: np.ndarray  # how much business each partner sends us (and we send them)
     partner_owner: np.ndarray
+    partner_group: np.ndarray  # the networking group each partner belongs to, 0 for none
     by_profession: list[
         tuple[np.ndarray, np.ndarray]
     ]  # per profession: partner positions, choice probabilities
@@ -492,6 +497,7 @@ class FirmGenerator:
             partner_profession=partner.profession,
             partner_weight=partner.weight,
             partner_owner=partner.owner,
+            partner_group=partner.group,
             by_profession=by_profession,
             source_event_ids=event.ids[source_events],
             source_event_starts=event.starts[source_events],
@@ -569,7 +575,7 @@ class FirmGenerator:
             },
         )
         partner = SimpleNamespace(
-            ids=partner_ids, names=names, profession=profession, weight=weight, owner=owner
+            ids=partner_ids, names=names, profession=profession, weight=weight, owner=owner, group=group
         )
         return partners, partner
 
@@ -722,6 +728,8 @@ class FirmGenerator:
                 "account_id": 0,
                 "partner_id": partner_ids[tp_partner],
                 "event_id": 0,
+                # One-to-ones are how a chapter's members get to know each other: they count for the chapter.
+                "group_id": np.where(is_bni, partner.group[tp_partner], 0),
                 "at": _seconds(tp_at),
                 "summary": _texts(rng, V.TOUCHPOINT_SUMMARIES, tp_kind),
             },
@@ -800,6 +808,7 @@ class FirmGenerator:
             referrals,
             c.rewards(),
             c.touchpoints(),
+            c.referrals_given(),
             c.event_attendance(),
             *c.surveys(),
             c.asks(),
@@ -995,7 +1004,7 @@ class _Chunk:
     def referrals(self) -> Rows:
         self._referral_stages()
         self._referral_sources()
-        rng, nr = self.rng, self.nr
+        rng, nr, net = self.rng, self.nr, self.net
         r_acc, r_status, received = self.r_acc, self.r_status, self.received
         # Ids follow the date received, so a chain's earlier referral always has the smaller id.
         order = np.argsort(received, kind="stable")
@@ -1026,6 +1035,10 @@ class _Chunk:
                 "source_partner_id": self.src_partner[order],
                 "source_employee_id": self.src_employee[order],
                 "source_event_id": self.src_event[order],
+                # A partner in a networking group sent it: the business counts for the group (partners/ledger).
+                "group_id": np.where(self.is_p, net.partner_group[np.maximum(self.src_partner_pos, 0)], 0)[
+                    order
+                ],
                 "source_name": self.src_name[order].tolist(),
                 "referred_account_id": self.acc_id[r_acc][order],
                 "referred_contact_id": self.referred_contact[order],
@@ -1275,6 +1288,8 @@ class _Chunk:
             f"Referral passed to {net.partner_names[pp]}: {self.acc_name[a]} needs {V.PROFESSIONS[self.need[a]][1]}."
             for pp, a in zip(passed_partner.tolist(), passed.tolist(), strict=True)
         ]
+        self.passed, self.passed_partner, self.passed_at = passed, passed_partner, passed_at
+        self.passed_summary = passed_summary
         summaries = _texts(rng, V.TOUCHPOINT_SUMMARIES, t_kind)
         kind = np.concatenate([t_kind, pipe_kind, np.full(len(passed), "note", dtype=object)])
         kind_idx = np.concatenate(
@@ -1321,6 +1336,47 @@ class _Chunk:
                     for x in pipe_kind.tolist()
                 ]
                 + passed_summary,
+            },
+        )
+
+    def referrals_given(self) -> Rows:
+        """The referrals passed in touchpoints(), in the reciprocity ledger: we gave the partner the account's
+        decision maker. The older a referral, the likelier the partner has closed it (about 60% won, with a
+        value, half of those with the partner's thank-you; the rest lost); recent ones are mostly still open."""
+        rng = self.plan.rng(STREAM_GIVEN, self.k)
+        ref, passed, at = self.ref, self.passed, self.passed_at
+        m = len(passed)
+        age_days = (ref - at) / DAY
+        # Closed within about three months on average: P(closed by now) = 1 - exp(-age / 90 days).
+        closed = rng.random(m) < 1.0 - np.exp(-age_days / 90.0)
+        won = closed & (rng.random(m) < 0.6)
+        lost = closed & ~won
+        status = np.where(
+            won, GivenStatus.WON.value, np.where(lost, GivenStatus.LOST.value, GivenStatus.OPEN.value)
+        )
+        closed_at = np.where(
+            closed, at + (rng.random(m) * np.maximum(ref - HOUR - at, 0)).astype(np.int64), NAT
+        )
+        # What the partner billed: illustrative, a few thousand with a long tail.
+        won_value = np.where(won, np.round(rng.lognormal(np.log(3000.0), 0.8, m), 2), np.nan)
+        thanked = won & (rng.random(m) < 0.5)
+        thanked_at = np.where(
+            thanked, np.minimum(closed_at + rng.integers(HOUR, 10 * DAY, size=m), ref - 60), NAT
+        )
+        return Rows(
+            ReferralGiven,
+            {
+                "id": self.ids.take(ReferralGiven, m),
+                "partner_id": self.net.partner_ids[self.passed_partner],
+                "contact_id": self.c_id[self.c_first[passed]],
+                "account_id": self.acc_id[passed],
+                "given_by_id": self.owner[passed],
+                "at": _seconds(at),
+                "note": self.passed_summary,
+                "status": status.tolist(),
+                "won_value": won_value,
+                "closed_at": _seconds(closed_at),
+                "thanked_at": _seconds(thanked_at),
             },
         )
 

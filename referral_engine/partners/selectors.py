@@ -3,10 +3,15 @@
 from django.db.models import Q, QuerySet
 
 from referral_engine.core.selectors import get_in_workspace, search_terms
-from referral_engine.partners.models import Partner
+from referral_engine.partners.models import NetworkingGroup, Partner
 from referral_engine.workspaces.models import Workspace
 
 PARTNER_RELATED = ("networking_group", "owner__user")
+
+
+def networking_group_list(*, workspace: Workspace) -> QuerySet[NetworkingGroup]:
+    """The workspace's networking groups by name: the only ones a referral or touchpoint form offers."""
+    return NetworkingGroup.objects.filter(workspace=workspace).order_by("name", "id")
 
 
 def partner_list(

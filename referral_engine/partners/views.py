@@ -99,7 +99,11 @@ def _partner_page(
         "one_to_ones": list(touchpoints.filter(kind=TouchpointKind.ONE_TO_ONE)[:10]),
         "touchpoints": _touchpoints(partner),
         "asks": _asks(partner),
-        "touchpoint_form": touchpoint_form or TouchpointForm(initial={"kind": TouchpointKind.ONE_TO_ONE}),
+        "touchpoint_form": touchpoint_form
+        or TouchpointForm(
+            initial={"kind": TouchpointKind.ONE_TO_ONE},
+            groups=selectors.networking_group_list(workspace=request.workspace),
+        ),
         "ask_form": ask_form or AskForm(),
         "touchpoint_url": reverse("partner_touchpoint_create", args=[partner.pk]),
         "ask_url": reverse("partner_ask_create", args=[partner.pk]),
@@ -119,10 +123,11 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def partner_touchpoint_create(request: HttpRequest, pk: int) -> HttpResponse:
     partner = selectors.partner_get(workspace=request.workspace, id=pk)
+    groups = selectors.networking_group_list(workspace=request.workspace)
     return quick_action(
         request,
-        form=TouchpointForm(request.POST),
-        fresh_form=lambda: TouchpointForm(initial={"kind": TouchpointKind.ONE_TO_ONE}),
+        form=TouchpointForm(request.POST, groups=groups),
+        fresh_form=lambda: TouchpointForm(initial={"kind": TouchpointKind.ONE_TO_ONE}, groups=groups),
         save=lambda data: touchpoint_create(
             workspace=request.workspace, actor=request.membership, partner=partner, **data
         ),

@@ -16,7 +16,7 @@ from referral_engine.core.api import (
     workspace_of,
 )
 from referral_engine.core.validation import EMPLOYEE
-from referral_engine.partners.models import Event, Partner
+from referral_engine.partners.models import Event, NetworkingGroup, Partner
 from referral_engine.partners.selectors import partner_for_membership
 from referral_engine.referrals import selectors, services
 from referral_engine.referrals.models import Referral, SourceKind
@@ -37,6 +37,7 @@ REFERRAL_IDS = {
     "source_partner": (Partner, "partner"),
     "source_employee": (Membership, EMPLOYEE),
     "source_event": (Event, "event"),
+    "group": (NetworkingGroup, "networking group"),
     "referred_account": (Account, "account"),
     "referred_contact": (Contact, "contact"),
     "owner": (Membership, EMPLOYEE),
@@ -64,12 +65,14 @@ def _employees_only(request) -> None:
 
 @router.get("", response=Page[ReferralOut])
 def referral_list(request, query: Query[ReferralQuery]):
-    """List referrals, newest first by default. A partner's token lists only the referrals it gave."""
+    """List referrals, newest first by default. A partner's token lists only the referrals it gave.
+    `group_id` keeps the referrals attributed to that networking group."""
     partner = _partner(request)
+    filters = query.filters()
     if partner is not None:
-        referrals = selectors.referral_list_for_partner(partner=partner, **query.filters())
+        referrals = selectors.referral_list_for_partner(partner=partner, **filters)
     else:
-        referrals = selectors.referral_list(workspace=workspace_of(request), **query.filters())
+        referrals = selectors.referral_list(workspace=workspace_of(request), **filters)
     return paginate(referrals, query, orderings=REFERRAL_ORDERINGS)
 
 

@@ -69,6 +69,14 @@ def _search_text(label: str, placeholder: str) -> forms.CharField:
     )
 
 
+def _offer_groups(form: forms.Form, groups) -> None:
+    """Offer the workspace's networking groups only: any other id is "not one of the choices" on the field."""
+    if groups is None:
+        del form.fields["group"]
+    else:
+        form.fields["group"].queryset = groups
+
+
 class ReferralCreateForm(forms.Form):
     """Who referred, whom they referred, and how it came about."""
 
@@ -117,6 +125,14 @@ class ReferralCreateForm(forms.Form):
         help_text="How the recommendation came about, in the referrer's words if you have them.",
         widget=UnfoldAdminTextareaWidget(attrs={"rows": 4}),
     )
+    group = forms.ModelChoiceField(
+        label="Networking group",
+        required=False,
+        queryset=None,  # the workspace's groups, given by the view
+        empty_label="None",
+        help_text="The group the referral came from, so the business it brings is counted for it.",
+        widget=UnfoldAdminSelectWidget,
+    )
     owner = forms.TypedChoiceField(
         label="Who follows it up",
         required=False,
@@ -134,8 +150,9 @@ class ReferralCreateForm(forms.Form):
         "referred_contact": "contact",
     }
 
-    def __init__(self, *args, employees=(), **kwargs):
+    def __init__(self, *args, employees=(), groups=None, **kwargs):
         super().__init__(*args, **kwargs)
+        _offer_groups(self, groups)
         lookup = reverse("referral_lookup")
         for field, kind in self.PICKERS.items():
             self.fields[f"{field}_q"].widget.attrs.update(
@@ -236,6 +253,23 @@ class ReferralParentForm(forms.Form):
         if not data.get("clear") and data.get("parent") is None and not (data.get("parent_q") or "").strip():
             self.add_error("parent_q", "Find the referral this one came through.")
         return data
+
+
+class ReferralGroupForm(forms.Form):
+    """Correct the networking group a referral is attributed to, or clear it."""
+
+    group = forms.ModelChoiceField(
+        label="Networking group",
+        required=False,
+        queryset=None,
+        empty_label="None",
+        widget=UnfoldAdminSelectWidget,
+    )
+
+    def __init__(self, *args, groups, **kwargs):
+        kwargs.setdefault("auto_id", "referral_group_%s")
+        super().__init__(*args, **kwargs)
+        _offer_groups(self, groups)
 
 
 class MatchDecideForm(forms.Form):

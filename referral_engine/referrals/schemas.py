@@ -31,6 +31,7 @@ class ReferralIn(InSchema):
     source_partner_id: Id | None = None
     source_employee_id: Id | None = None
     source_event_id: Id | None = None
+    group_id: Id | None = Field(None, description="The networking group the referral came from.")
     source_name: Text(200) = Field("", description="Who referred, when no record fits.")
     referred_account_id: Id | None = None
     referred_account_name: Text(200) | None = None
@@ -54,6 +55,7 @@ class ReferralPatch(InSchema):
     source_partner_id: Id | None = None
     source_employee_id: Id | None = None
     source_event_id: Id | None = None
+    group_id: Id | None = Field(None, description="The networking group it came from; null clears it.")
     source_name: Text(200) = None
     referred_account_id: Id = None
     referred_contact_id: Id | None = None
@@ -76,6 +78,7 @@ class ReferralOut(Schema):
     source_partner_id: int | None
     source_employee_id: int | None
     source_event_id: int | None
+    group_id: int | None
     source_name: str
     referred_account_id: int
     referred_account_name: str
@@ -133,6 +136,7 @@ class ReferralQuery(ListQuery):
     tier: int | None = Field(None, ge=1, le=2)
     owner_id: Id | None = None
     referred_account_id: Id | None = None
+    group_id: Id | None = Field(None, description="Only referrals attributed to this networking group.")
     received_from: FilterDatetime | None = None
     received_to: FilterDatetime | None = None
 

@@ -29,6 +29,7 @@ def referral_list(
     owner_id: int | None = None,
     referred_account_id: int | None = None,
     source_partner_id: int | None = None,
+    group_id: int | None = None,
     received_from: datetime | None = None,
     received_to: datetime | None = None,
 ) -> QuerySet[Referral]:
@@ -45,6 +46,8 @@ def referral_list(
         referrals = referrals.filter(referred_account_id=referred_account_id)
     if source_partner_id is not None:
         referrals = referrals.filter(source_partner_id=source_partner_id)
+    if group_id is not None:
+        referrals = referrals.filter(group_id=group_id)
     if received_from is not None:
         referrals = referrals.filter(received_at__gte=received_from)
     if received_to is not None:

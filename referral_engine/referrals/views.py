@@ -24,7 +24,7 @@ from referral_engine.core.web import (
     sorted_queryset,
 )
 from referral_engine.engagement.selectors import ask_list
-from referral_engine.partners.selectors import event_get, partner_get
+from referral_engine.partners.selectors import event_get, networking_group_list, partner_get
 from referral_engine.referrals import selectors
 from referral_engine.referrals.forms import (
     IMPORT_MAX_BYTES,
@@ -32,6 +32,7 @@ from referral_engine.referrals.forms import (
     SOURCE_PICKERS,
     MatchDecideForm,
     ReferralCreateForm,
+    ReferralGroupForm,
     ReferralImportForm,
     ReferralMoveForm,
     ReferralParentForm,
@@ -194,7 +195,7 @@ def _timeline(referral: Referral) -> list[dict]:
     since = referral.received_at - timedelta(days=30)
     for touchpoint in touchpoint_list(
         workspace=workspace, account_id=referral.referred_account_id, at_from=since
-    )[:30]:
+    ).select_related("group")[:30]:
         entries.append({"at": touchpoint.at, "icon": "forum", "kind": "touchpoint", "touchpoint": touchpoint})
     # The asks that led to it: the ones linked to it, and the referrer's asks in the three months before.
     asks = {ask.pk: ask for ask in referral.asks.select_related("asker__user", "contact", "partner")[:20]}
@@ -219,9 +220,32 @@ def _timeline(referral: Referral) -> list[dict]:
 
 
 @employee_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The referral page. A POST corrects the networking group it is attributed to (or clears it)."""
     referral = selectors.referral_get(workspace=request.workspace, id=pk)
+    group_form = None
+    if request.method == "POST":
+        group_form = ReferralGroupForm(
+            request.POST, groups=networking_group_list(workspace=request.workspace)
+        )
+        if group_form.is_valid():
+            try:
+                referral_update_service(
+                    instance=referral, actor=request.membership, group=group_form.cleaned_data["group"]
+                )
+            except (ValidationError, Conflict) as exc:
+                add_service_error(group_form, exc)
+            else:
+                messages.success(request, "Networking group saved.")
+                return redirect("referral_detail", pk=referral.pk)
+        referral.refresh_from_db()
+    return _detail_page(request, referral, group_form=group_form)
+
+
+def _detail_page(
+    request: HttpRequest, referral: Referral, *, group_form: ReferralGroupForm | None
+) -> HttpResponse:
     _mark_overdue([referral], timezone.now())
     stages = [
         {"label": "Received", "at": referral.received_at},
@@ -239,11 +263,15 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": _timeline(referral),
         "tasks": list(referral.tasks.select_related("assignee__user").order_by("status", "due", "id")[:50]),
         "move_form": ReferralMoveForm(initial={"status": referral.status}),
+        "group_form": group_form
+        or ReferralGroupForm(
+            initial={"group": referral.group_id}, groups=networking_group_list(workspace=request.workspace)
+        ),
         "statuses": ReferralStatus.choices,
         **_matches_context(referral),
         **_chain_context(referral),
     }
-    return render(request, "referrals/detail.html", context)
+    return render(request, "referrals/detail.html", context, status=422 if group_form is not None else 200)
 
 
 def _matches_context(referral: Referral) -> dict:
@@ -589,11 +617,12 @@ def _prefill(request: HttpRequest) -> dict:
 def referral_create(request: HttpRequest) -> HttpResponse:
     """Record a referral: who referred, the company and person referred (new ones are created), the story."""
     employees = list(employee_list(workspace=request.workspace))
+    groups = networking_group_list(workspace=request.workspace)
     if request.method == "GET":
-        form = ReferralCreateForm(initial=_prefill(request), employees=employees)
+        form = ReferralCreateForm(initial=_prefill(request), employees=employees, groups=groups)
         return render(request, "referrals/create.html", {"form": form})
 
-    form = ReferralCreateForm(request.POST, employees=employees)
+    form = ReferralCreateForm(request.POST, employees=employees, groups=groups)
     if form.is_valid():
         try:
             # One transaction: a referral that cannot be recorded leaves no new account or contact behind.
@@ -654,5 +683,6 @@ def _record(request: HttpRequest, form: ReferralCreateForm, employees: list) -> 
         referred_contact=contact,
         story=data["story"].strip(),
         owner=owner,
+        group=data.get("group"),
         **source,
     )

@@ -4,7 +4,7 @@ from ninja import Query, Router, Status
 
 from referral_engine.core.api import Page, employee_auth, paginate, resolve_ids, workspace_of
 from referral_engine.core.validation import EMPLOYEE
-from referral_engine.partners.models import Event, Partner
+from referral_engine.partners.models import Event, NetworkingGroup, Partner
 from referral_engine.relationships import selectors, services
 from referral_engine.relationships.models import Account, Contact
 from referral_engine.relationships.schemas import (
@@ -188,6 +188,7 @@ TOUCHPOINT_IDS = {
     "account": (Account, "account"),
     "partner": (Partner, "partner"),
     "event": (Event, "event"),
+    "group": (NetworkingGroup, "networking group"),
 }
 
 

@@ -51,10 +51,20 @@ class TouchpointForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, contacts=None, **kwargs):
+    def __init__(self, *args, contacts=None, groups=None, **kwargs):
         # Its own ids, so a page with an ask form too has no two fields with one id.
         kwargs.setdefault("auto_id", "touchpoint_%s")
         super().__init__(*args, **kwargs)
+        # The workspace's networking groups (a queryset the view scoped): any other id is not a valid choice.
+        if groups is not None:
+            self.fields["group"] = forms.ModelChoiceField(
+                label="Networking group",
+                required=False,
+                queryset=groups,
+                empty_label="None",
+                help_text="The group it came from, e.g. a chapter meeting or a one-to-one arranged there.",
+                widget=UnfoldAdminSelectWidget,
+            )
         # On an account's page, the touchpoint may be with one of its people.
         if contacts is not None:
             self.fields["contact"] = forms.TypedChoiceField(
@@ -65,7 +75,9 @@ class TouchpointForm(forms.Form):
                 choices=[("", "The company in general"), *((c.pk, str(c)) for c in contacts)],
                 widget=UnfoldAdminSelectWidget,
             )
-            self.order_fields(["contact", "kind", "channel", "direction", "minutes", "at", "summary"])
+            self.order_fields(
+                ["contact", "kind", "channel", "direction", "minutes", "at", "summary", "group"]
+            )
 
 
 class AskForm(forms.Form):

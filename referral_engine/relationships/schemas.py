@@ -208,6 +208,9 @@ class TouchpointIn(InSchema):
     account_id: Id | None = Field(None, description="Defaults to the contact's account.")
     partner_id: Id | None = None
     event_id: Id | None = None
+    group_id: Id | None = Field(
+        None, description="The networking group it came from (e.g. a chapter meeting)."
+    )
     at: AwareDatetime | None = Field(None, description="When it happened; defaults to now.")
     summary: LongText = ""
 
@@ -228,6 +231,7 @@ class TouchpointOut(Schema):
     account_id: int | None
     partner_id: int | None
     event_id: int | None
+    group_id: int | None
     at: datetime
     summary: str
     created_at: datetime

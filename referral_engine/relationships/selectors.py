@@ -104,7 +104,7 @@ def purchase_get(*, workspace: Workspace, id: int) -> Purchase:
 
 # ------------------------------------------------------------------------------------------------- touchpoints
 
-TOUCHPOINT_RELATED = ("contact", "account", "partner", "event", "employee__user")
+TOUCHPOINT_RELATED = ("contact", "account", "partner", "event", "group", "employee__user")
 
 
 def touchpoint_list(

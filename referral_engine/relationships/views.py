@@ -21,6 +21,7 @@ from referral_engine.engagement.selectors import ask_list
 from referral_engine.engagement.services import ask_create
 from referral_engine.feedback.selectors import nps_response_list
 from referral_engine.insights.models import Quadrant, Segment
+from referral_engine.partners.selectors import networking_group_list
 from referral_engine.referrals.selectors import (
     referral_list,
     referral_list_about_contact,
@@ -132,7 +133,8 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 
 def _account_touchpoints(account) -> list:
-    return list(selectors.touchpoint_list(workspace=account.workspace, account_id=account.pk)[:TIMELINE_SIZE])
+    touchpoints = selectors.touchpoint_list(workspace=account.workspace, account_id=account.pk)
+    return list(touchpoints.select_related("group")[:TIMELINE_SIZE])
 
 
 def _account_page(
@@ -161,7 +163,8 @@ def _account_page(
         "referrals_given": list(given[:20]),
         "touchpoints": _account_touchpoints(account),
         "nps": nps,
-        "touchpoint_form": touchpoint_form or TouchpointForm(contacts=contacts),
+        "touchpoint_form": touchpoint_form
+        or TouchpointForm(contacts=contacts, groups=networking_group_list(workspace=workspace)),
         "touchpoint_url": reverse("account_touchpoint_create", args=[account.pk]),
         "referral_url": f"{reverse('referral_create')}?referred_account={account.pk}",
     }
@@ -180,7 +183,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def account_touchpoint_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_get(workspace=request.workspace, id=pk)
     contacts = list(selectors.contact_list(workspace=request.workspace, account_id=account.pk)[:100])
-    form = TouchpointForm(request.POST, contacts=contacts)
+    groups = networking_group_list(workspace=request.workspace)
+    form = TouchpointForm(request.POST, contacts=contacts, groups=groups)
 
     def save(data: dict):
         contact_id = data.pop("contact", None)
@@ -192,7 +196,7 @@ def account_touchpoint_create(request: HttpRequest, pk: int) -> HttpResponse:
     return quick_action(
         request,
         form=form,
-        fresh_form=lambda: TouchpointForm(contacts=contacts),
+        fresh_form=lambda: TouchpointForm(contacts=contacts, groups=groups),
         save=save,
         url=reverse("account_touchpoint_create", args=[account.pk]),
         partial="relationships/_touchpoint_logged.html",
@@ -238,7 +242,8 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 
 def _contact_touchpoints(contact) -> list:
-    return list(selectors.touchpoint_list(workspace=contact.workspace, contact_id=contact.pk)[:TIMELINE_SIZE])
+    touchpoints = selectors.touchpoint_list(workspace=contact.workspace, contact_id=contact.pk)
+    return list(touchpoints.select_related("group")[:TIMELINE_SIZE])
 
 
 def _contact_asks(contact) -> list:
@@ -276,7 +281,8 @@ def _contact_page(
         "touchpoints": _contact_touchpoints(contact),
         "asks": _contact_asks(contact),
         "nps": list(nps_response_list(workspace=workspace, contact_id=contact.pk)[:20]),
-        "touchpoint_form": touchpoint_form or TouchpointForm(),
+        "touchpoint_form": touchpoint_form
+        or TouchpointForm(groups=networking_group_list(workspace=workspace)),
         "ask_form": ask_form or AskForm(),
         "touchpoint_url": reverse("contact_touchpoint_create", args=[contact.pk]),
         "ask_url": reverse("contact_ask_create", args=[contact.pk]),
@@ -296,10 +302,11 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def contact_touchpoint_create(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(workspace=request.workspace, id=pk)
+    groups = networking_group_list(workspace=request.workspace)
     return quick_action(
         request,
-        form=TouchpointForm(request.POST),
-        fresh_form=TouchpointForm,
+        form=TouchpointForm(request.POST, groups=groups),
+        fresh_form=lambda: TouchpointForm(groups=groups),
         save=lambda data: touchpoint_create(
             workspace=request.workspace, actor=request.membership, contact=contact, **data
         ),

@@ -12,7 +12,16 @@ from referral_engine.demo.services import demo_firm_create, demo_firm_delete
 from referral_engine.demo.tests.helpers import firm_digest
 from referral_engine.engagement.models import Ask, Task, TaskStatus
 from referral_engine.feedback.models import NpsResponse
-from referral_engine.partners.models import Attendance, Event, EventKind, GroupKind, NetworkingGroup, Partner
+from referral_engine.partners.models import (
+    Attendance,
+    Event,
+    EventKind,
+    GivenStatus,
+    GroupKind,
+    NetworkingGroup,
+    Partner,
+    ReferralGiven,
+)
 from referral_engine.referrals.models import Referral, ReferralStatus, SourceKind
 from referral_engine.relationships.models import Account, BuyingRole, Contact, Purchase, Touchpoint
 from referral_engine.workspaces.models import Membership, Role, User, Workspace
@@ -167,3 +176,53 @@ def test_a_networking_group_with_events_attendance_and_partners_on_both_sides(sh
         workspace=shop, partner__isnull=False, account__isnull=False, direction="out"
     )
     assert passed.filter(summary__startswith="Referral passed to").exists()
+
+
+@pytest.mark.django_db
+def test_referrals_we_pass_to_partners_are_in_the_ledger_some_won_with_a_value_some_open_some_lost(shop):
+    given = ReferralGiven.objects.filter(workspace=shop).select_related("contact", "partner")
+    notes = Touchpoint.objects.filter(workspace=shop, summary__startswith="Referral passed to")
+
+    # One ledger row per outbound note, to the same partner about the same account, on the same day.
+    assert given.count() == notes.count() > 0
+    assert set(given.values_list("partner_id", "account_id", "at")) == set(
+        notes.values_list("partner_id", "account_id", "at")
+    )
+    statuses = set(given.values_list("status", flat=True))
+    assert statuses == {GivenStatus.OPEN, GivenStatus.WON, GivenStatus.LOST}
+    won = given.filter(status=GivenStatus.WON)
+    assert won.aggregate(total=Sum("won_value"))["total"] > 0
+    assert not won.filter(won_value__isnull=True).exists()
+    assert not given.exclude(status=GivenStatus.WON).filter(won_value__isnull=False).exists()
+    assert won.filter(thanked_at__isnull=False).exists()
+    for row in given:
+        # We give the partner the decision maker of the account that needs them, before the history ends.
+        assert row.contact.account_id == row.account_id
+        assert row.at < MIDNIGHT
+        if row.closed_at is not None:
+            assert row.at <= row.closed_at < MIDNIGHT
+        if row.thanked_at is not None:
+            assert row.closed_at <= row.thanked_at < MIDNIGHT
+
+
+@pytest.mark.django_db
+def test_partner_referrals_and_one_to_ones_are_attributed_to_the_partners_networking_group(shop):
+    from_partners = Referral.objects.filter(workspace=shop, source_kind=SourceKind.PARTNER).select_related(
+        "source_partner"
+    )
+    grouped = [r for r in from_partners if r.source_partner.networking_group_id is not None]
+
+    assert grouped
+    assert all(r.group_id == r.source_partner.networking_group_id for r in from_partners)
+    assert (
+        not Referral.objects.filter(workspace=shop, group__isnull=False)
+        .exclude(source_kind=SourceKind.PARTNER)
+        .exists()
+    )
+    chapter = NetworkingGroup.objects.get(workspace=shop, kind=GroupKind.BNI)
+    one_to_ones = Touchpoint.objects.filter(workspace=shop, kind="one_to_one", partner__isnull=False)
+    assert one_to_ones.exists()
+    assert one_to_ones.filter(group=chapter).count() == one_to_ones.count()
+    assert set(
+        Touchpoint.objects.filter(workspace=shop, group__isnull=False).values_list("group", flat=True)
+    ) == {chapter.pk}
