@@ -7,9 +7,11 @@ Read-only: the insights only read, so the shared databases are used as they are 
 selectors read named columns only, and without a stored RQ table the influencers fall back to touchpoint
 recency). Each insight runs in a fresh child process, so its time and memory are its own: seconds (wall, the
 whole selector), peak RSS of the child minus its RSS before the insight ran (Django loaded, connection open),
-and the tracemalloc peak of Python allocations during the insight (numpy included). The period is the pages'
-default (the last 12 months by month) unless --start/--end/--period say otherwise; --workspace picks a workspace
-by slug (default: the one holding the highest account id, i.e. the demo firm generated last).
+and the tracemalloc peak of Python allocations during the insight (numpy included); then the size of the figures
+as stored for a big workspace (programme_services) and the time to read them back, which is what a page costs
+once they are stored. The period is the pages' default (the last 12 months by month) unless --start/--end/--period
+say otherwise; --workspace picks a workspace by slug (default: the one holding the highest account id, i.e. the
+demo firm generated last).
 """
 
 import argparse
@@ -68,6 +70,7 @@ def child(args) -> None:
     from datetime import date
 
     from referral_engine.insights import programme
+    from referral_engine.insights.programme_services import figures_dumps, figures_loads
     from referral_engine.relationships.models import Account
     from referral_engine.workspaces.models import Workspace
 
@@ -90,6 +93,11 @@ def child(args) -> None:
     _, python_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # What serving the stored figures costs instead (programme_services): the JSON text and reading it back.
+    stored = figures_dumps(data)
+    started = time.perf_counter()
+    figures_loads(stored)
+    read_back = time.perf_counter() - started
     print(
         json.dumps(
             {
@@ -101,6 +109,8 @@ def child(args) -> None:
                 "peak_rss_mib": peak,
                 "peak_above_before_mib": max(0.0, peak - before),
                 "python_peak_mib": python_peak / 2**20,
+                "stored_kib": len(stored.encode()) / 1024,
+                "read_back_ms": read_back * 1000,
                 "summary": _summary(args.one, data),
             }
         )
@@ -140,7 +150,8 @@ def main() -> None:
         print(
             f"{vendor:10} {name:26} {result['seconds']:8.2f} s  peak RSS {result['peak_rss_mib']:7.1f} MiB "
             f"(+{result['peak_above_before_mib']:6.1f} over {result['rss_before_mib']:6.1f})  "
-            f"python peak {result['python_peak_mib']:6.1f} MiB  {result['summary']}",
+            f"python peak {result['python_peak_mib']:6.1f} MiB  stored {result['stored_kib']:6.1f} KiB, read back "
+            f"{result['read_back_ms']:5.1f} ms  {result['summary']}",
             flush=True,
         )
     if results:

@@ -50,6 +50,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in (env(name) or default).split(",") if item.strip()]
 
@@ -283,6 +293,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # ask lists rank by the referral profile rules; the training set is capped at this many contact-snapshot pairs.
 PROPENSITY_MIN_POSITIVES = env_int("PROPENSITY_MIN_POSITIVES", 50)
 PROPENSITY_MAX_EXAMPLES = env_int("PROPENSITY_MAX_EXAMPLES", 2_000_000)
+
+# Programme insights (docs/programme.md): an insight that takes at least this many seconds to compute is stored and
+# served for up to an hour, and the scheduler recomputes it every half hour; quicker ones are computed on read.
+PROGRAMME_STORE_SLOWER_THAN = env_float("PROGRAMME_STORE_SLOWER_THAN", 2.0)
 
 # API: largest page a client may ask for.
 API_MAX_PAGE_SIZE = 500

@@ -12,3 +12,5 @@ class InsightsConfig(AppConfig):
 
         register("referral_engine.insights.tasks.refresh_every_workspace", every=timedelta(hours=24))
         register("referral_engine.insights.tasks.refresh_changed_workspaces", every=timedelta(minutes=15))
+        register("referral_engine.insights.tasks.refresh_programme_figures", every=timedelta(minutes=30))
+        register("referral_engine.insights.tasks.warm_programme_figures", every=timedelta(hours=24))

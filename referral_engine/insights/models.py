@@ -401,3 +401,25 @@ class RelationshipScoreHistory(WorkspaceOwned, RqParts):
 
     def __str__(self) -> str:
         return f"RQ {self.score} in the week of {self.week}"
+
+
+class ProgrammeFigures(WorkspaceOwned):
+    """One programme insight (source mix, chains, ...) for one period, stored because it was slow to compute: a
+    big workspace's figures are served from here for up to an hour and the scheduler recomputes the default
+    period's every half hour (programme_services.py). Small workspaces never get a row: they compute on read.
+    `payload` is the selector's result as JSON text with dates tagged (text, not jsonb: the figures may hold NaN)."""
+
+    insight = models.CharField(max_length=32)
+    key = models.CharField(
+        max_length=200, help_text="The insight, the period and the options it was asked with."
+    )
+    payload = models.TextField()
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(help_text="How long the computation took.")
+
+    class Meta:
+        verbose_name_plural = "programme figures"
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="programmefigures_ws_key")]
+
+    def __str__(self) -> str:
+        return f"{self.insight} computed at {self.computed_at:%Y-%m-%d %H:%M}"

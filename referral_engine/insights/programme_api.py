@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from referral_engine.core.api import employee_auth, query_error, workspace_of
 from referral_engine.insights import programme
-from referral_engine.insights.programme_services import influencer_task_create
+from referral_engine.insights.programme_services import influencer_task_create, programme_figures
 from referral_engine.relationships.selectors import contact_get
 
 router = Router(tags=["insights"], auth=employee_auth)
@@ -41,10 +41,24 @@ def _period(request, query: PeriodQuery) -> programme.Period:
         raise query_error(field, messages[0]) from exc
 
 
+def _figures(request, insight: str, query: PeriodQuery, **options) -> dict:
+    workspace = workspace_of(request)
+    return programme_figures(workspace=workspace, insight=insight, period=_period(request, query), **options)
+
+
 class PeriodOut(Schema):
     start: date
     end: date
     period: str
+
+
+class FiguresOut(Schema):
+    period: PeriodOut
+    computed_at: datetime = Field(description="When these figures were computed.")
+    stored: bool = Field(
+        description="True when the figures are stored ones (a big workspace's, at most an hour old, recomputed "
+        "every half hour); false when they were computed for this request."
+    )
 
 
 class SourceOut(Schema):
@@ -63,8 +77,7 @@ class SourceBucketOut(Schema):
     values: dict[str, float]
 
 
-class SourceMixOut(Schema):
-    period: PeriodOut
+class SourceMixOut(FiguresOut):
     total_count: int
     total_value: float
     sources: list[SourceOut]
@@ -107,8 +120,7 @@ class CurvePointOut(Schema):
     non_referred: float | None
 
 
-class ReferredOut(Schema):
-    period: PeriodOut
+class ReferredOut(FiguresOut):
     today: date
     referred: GroupOut
     non_referred: GroupOut
@@ -134,8 +146,7 @@ class PartnerRateOut(Schema):
     value_per_hour: float | None
 
 
-class ValuePerHourOut(Schema):
-    period: PeriodOut
+class ValuePerHourOut(FiguresOut):
     sources: list[SourceRateOut]
     partners: list[PartnerRateOut]
     partners_total: int
@@ -165,8 +176,7 @@ class TreeOut(Schema):
     won_value: float
 
 
-class ChainsOut(Schema):
-    period: PeriodOut
+class ChainsOut(FiguresOut):
     trees: int
     tiers: list[TierOut]
     depths: list[DepthOut]
@@ -183,15 +193,17 @@ class InfluencerOut(Schema):
     account: str
     links: int
     circle: int
-    centrality: float
+    centrality: float = Field(description="Degree centrality: people linked / the account's other contacts.")
+    betweenness: float = Field(
+        description="Betweenness centrality (Brandes 2001) within the account's buying circle, 0 to 1."
+    )
     rq: float | None
     last_touchpoint: datetime | None
     days_since_touchpoint: int | None
     task_status: str | None
 
 
-class InfluencersOut(Schema):
-    period: PeriodOut
+class InfluencersOut(FiguresOut):
     as_of: date
     rq_available: bool = Field(
         description="False when no relationship scores are stored: recency alone decides."
@@ -222,8 +234,7 @@ class HealthWeekOut(Schema):
     first_contact_lag_days: float | None
 
 
-class HealthOut(Schema):
-    period: PeriodOut
+class HealthOut(FiguresOut):
     totals: HealthTotalsOut
     weeks: list[HealthWeekOut]
 
@@ -241,40 +252,35 @@ def source_mix(request, query: Query[PeriodQuery]):
     """Won new business by source (customers, partners, employees, events, other, not referred): count, value
     and shares, with the trend per bucket. Won referrals count on the day they closed, at their won value; accounts
     won without a referral at their first-year purchases."""
-    return programme.source_mix(workspace=workspace_of(request), period=_period(request, query))
+    return _figures(request, "source-mix", query)
 
 
 @router.get("/referred-vs-non-referred", response=ReferredOut)
 def referred_vs_non_referred(request, query: Query[PeriodQuery]):
     """Referred customers beside the others: win rate, days to close, first-year value and retention
     (Kaplan-Meier survival at 90, 180, 365 and 730 days, the curve, and the log-rank test)."""
-    return programme.referred_vs_non_referred(workspace=workspace_of(request), period=_period(request, query))
+    return _figures(request, "referred-vs-non-referred", query)
 
 
 @router.get("/value-per-hour", response=ValuePerHourOut)
 def value_per_hour(request, query: Query[PeriodQuery], partners: int = 20):
     """Won value per hour of recorded touchpoint time, by source and by partner (`partners` best, at most 100)."""
-    return programme.value_per_hour(
-        workspace=workspace_of(request), period=_period(request, query), partners=max(0, min(partners, 100))
-    )
+    return _figures(request, "value-per-hour", query, partners=max(0, min(partners, 100)))
 
 
 @router.get("/chains", response=ChainsOut)
 def chains(request, query: Query[PeriodQuery], limit: int = 10):
     """Referral chains started in the period: the longest and the most valuable trees (`limit`, at most 100),
     trees per depth, and tier-1 vs tier-2 won value."""
-    return programme.chains(
-        workspace=workspace_of(request), period=_period(request, query), limit=max(0, min(limit, 100))
-    )
+    return _figures(request, "chains", query, limit=max(0, min(limit, 100)))
 
 
 @router.get("/influencers", response=InfluencersOut)
 def influencers(request, query: Query[PeriodQuery], limit: int = 25):
-    """Neglected influencers: central in their account's buying circle (degree centrality), weak relationship,
-    no recent touchpoint, as of the period's end (`limit`, at most 200)."""
-    return programme.neglected_influencers(
-        workspace=workspace_of(request), period=_period(request, query), limit=max(0, min(limit, 200))
-    )
+    """Neglected influencers: central in their account's buying circle, weak relationship, no recent touchpoint,
+    as of the period's end (`limit`, at most 200). Ranked by betweenness, then degree centrality, among the
+    best people by degree centrality (a pool of ten per row asked, at least 250)."""
+    return _figures(request, "influencers", query, limit=max(0, min(limit, 200)))
 
 
 @router.post("/influencers/{int:contact_id}/task", response={200: InfluencerTaskOut, 201: InfluencerTaskOut})
@@ -298,4 +304,4 @@ def influencer_task(request, contact_id: int):
 def programme_health(request, query: Query[PeriodQuery]):
     """Is the programme alive: asks and referrals per week, mean thank-you lag and first-contact lag (days) of
     the referrals received each week, totals and the weekly trend (least-squares slope)."""
-    return programme.programme_health(workspace=workspace_of(request), period=_period(request, query))
+    return _figures(request, "programme-health", query)

@@ -14,7 +14,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from referral_engine.insights import programme
-from referral_engine.insights.programme_services import influencer_task_create
+from referral_engine.insights.programme_services import (
+    DEFAULT_OPTIONS,
+    influencer_task_create,
+    programme_figures,
+)
 from referral_engine.relationships.selectors import contact_get
 from referral_engine.workspaces.access import employee_required
 
@@ -28,22 +32,14 @@ COLOURS = {
     "referred": "var(--color-primary-600)",
 }
 
-# The pages, in the order of the tabs: slug -> (URL name, title, selector).
+# The pages, in the order of the tabs: slug -> (URL name, title, insight). The figures come from programme_figures.
 PAGES = {
-    "source-mix": ("programme_source_mix", "Source mix"),
-    "referred": ("programme_referred", "Referred vs not"),
-    "value-per-hour": ("programme_value_per_hour", "Value per hour"),
-    "chains": ("programme_chains", "Chains"),
-    "influencers": ("programme_influencers", "Neglected influencers"),
-    "health": ("programme_health", "Is it alive?"),
-}
-SELECTORS = {
-    "source-mix": programme.source_mix,
-    "referred": programme.referred_vs_non_referred,
-    "value-per-hour": programme.value_per_hour,
-    "chains": programme.chains,
-    "influencers": programme.neglected_influencers,
-    "health": programme.programme_health,
+    "source-mix": ("programme_source_mix", "Source mix", "source-mix"),
+    "referred": ("programme_referred", "Referred vs not", "referred-vs-non-referred"),
+    "value-per-hour": ("programme_value_per_hour", "Value per hour", "value-per-hour"),
+    "chains": ("programme_chains", "Chains", "chains"),
+    "influencers": ("programme_influencers", "Neglected influencers", "influencers"),
+    "health": ("programme_health", "Is it alive?", "programme-health"),
 }
 CSV_CHARTS = {
     "source-mix": ("sources", "trend"),
@@ -81,6 +77,12 @@ def _period(request: HttpRequest) -> tuple[ProgrammePeriodForm, programme.Period
                 form.add_error(field if field in form.fields else None, error)
         return form, None
     return form, period
+
+
+def _figures(request: HttpRequest, slug: str, period: programme.Period) -> dict:
+    insight = PAGES[slug][2]
+    options = DEFAULT_OPTIONS.get(insight, {})
+    return programme_figures(workspace=request.workspace, insight=insight, period=period, **options)
 
 
 def _options(x: str, y: str, *, stacked: bool = False, percent: bool = False, legend: bool = True) -> str:
@@ -347,7 +349,7 @@ def _render(request: HttpRequest, slug: str, template: str, **extra) -> HttpResp
         "form": form,
         "tabs": [
             {"slug": s, "url": reverse(name), "title": title, "active": s == slug}
-            for s, (name, title) in PAGES.items()
+            for s, (name, title, _) in PAGES.items()
         ],
         "title": PAGES[slug][1],
         "slug": slug,
@@ -356,7 +358,7 @@ def _render(request: HttpRequest, slug: str, template: str, **extra) -> HttpResp
     }
     if period is None:
         return render(request, template, context, status=400)
-    data = SELECTORS[slug](workspace=request.workspace, period=period)
+    data = _figures(request, slug, period)
     context.update(data=data, period=period, charts=_charts(slug, data), **extra)
     if slug == "referred":
         context["comparison"] = _comparison(data)
@@ -486,6 +488,7 @@ def _csv_rows(slug: str, chart: str, data: dict) -> tuple[list[str], list[list]]
             "links",
             "circle",
             "centrality",
+            "betweenness",
             "rq",
             "days_since_touchpoint",
             "task_status",
@@ -505,7 +508,7 @@ def programme_csv(request: HttpRequest, slug: str, chart: str) -> HttpResponse:
     if period is None:
         errors = "; ".join(f"{field}: {' '.join(e)}" for field, e in form.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
-    data = SELECTORS[slug](workspace=request.workspace, period=period)
+    data = _figures(request, slug, period)
     header, rows = _csv_rows(slug, chart, data)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="programme-{slug}-{chart}.csv"'

@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from referral_engine.insights.programme_services import programme_figures_refresh, programme_figures_warm
 from referral_engine.insights.services import insights_refresh, workspaces_changed_since_refresh
 from referral_engine.workspaces.models import Workspace
 
@@ -32,3 +33,15 @@ def refresh_changed_workspaces() -> int:
     for workspace in Workspace.objects.filter(pk__in=due).order_by("id"):
         insights_refresh(workspace=workspace)
     return len(due)
+
+
+@task()
+def refresh_programme_figures() -> dict[str, int]:
+    """Every half hour: the stored programme figures of slow workspaces recomputed for the default period."""
+    return programme_figures_refresh()
+
+
+@task()
+def warm_programme_figures() -> int:
+    """Nightly: every other workspace's programme figures computed once, stored if they have become slow."""
+    return programme_figures_warm()

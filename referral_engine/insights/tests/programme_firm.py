@@ -23,8 +23,10 @@ Touchpoints: Carol one-to-one 03-01 60 min, Carol call 05-01 30 min, Carol 2025-
 c_src meeting 02-01 120 min, at event E1 with c_src 180 min, at E1 with partner Pete 60 min.
 
 Buying circles (influencers): account B with p1..p5 (links p1→p2, p1→p3, p1→p4, p2→p1, p3→p4, p5→p1, p5→p2 and
-p1→q1 at another account C), account D with a triangle d1, d2, d3. RQ: p1 30, p2 80, p3 20, d2 39.9, d3 40.
-Touchpoints: p3 30 days before 06-30, d1 120 days before, d2 100 days before. p5 asked not to be contacted.
+p1→q1 at another account C), account D with a triangle d1, d2, d3, and account E with two triangles joined by a bridge: e1-e2, e2-e3, e3-e1,
+e1-e4 (and e4→e1 again), e4-e5, e5-e6, e6-e7, e7-e5. RQ: p1 30, p2 80, p3 20, d2 39.9, d3 40, e1 10, e2 35, e5 90,
+e6 75. Touchpoints: p3 30 days before 06-30, d1 120 days before, d2 100 days before, e4 200 days before (before the
+period). p5 and e7 asked not to be contacted.
 
 Health: asks 01-06, 01-07, 03-03; thank-you tasks done for R1 01-13 12:00 and 01-20, for R2 04-06 18:00.
 """
@@ -228,6 +230,11 @@ def build_programme_firm(firm: Firm) -> ProgrammeFirm:
     P["q1"] = make_contact(ws, first_name="Q1", last_name="Cee", account=C)
     for i in range(1, 4):
         P[f"d{i}"] = make_contact(ws, first_name=f"D{i}", last_name="Dee", account=D)
+    E = make_account(ws, name="Circle E")
+    for i in range(1, 8):
+        P[f"e{i}"] = make_contact(ws, first_name=f"E{i}", last_name="Eee", account=E)
+    P["e7"].do_not_contact = True
+    P["e7"].save(update_fields=["do_not_contact"])
     for a, b, kind in [
         ("p1", "p2", "knows"),
         ("p1", "p3", "influences"),
@@ -240,15 +247,35 @@ def build_programme_firm(firm: Firm) -> ProgrammeFirm:
         ("d1", "d2", "knows"),
         ("d2", "d3", "knows"),
         ("d3", "d1", "knows"),
+        ("e1", "e2", "knows"),
+        ("e2", "e3", "knows"),
+        ("e3", "e1", "influences"),
+        ("e1", "e4", "knows"),
+        ("e4", "e1", "reports_to"),
+        ("e4", "e5", "knows"),
+        ("e5", "e6", "knows"),
+        ("e6", "e7", "knows"),
+        ("e7", "e5", "knows"),
     ]:
         ContactLink.objects.create(workspace=ws, from_contact=P[a], to_contact=P[b], kind=kind)
-    for name, score in [("p1", 30), ("p2", 80), ("p3", 20), ("d2", 39.9), ("d3", 40)]:
+    for name, score in [
+        ("p1", 30),
+        ("p2", 80),
+        ("p3", 20),
+        ("d2", 39.9),
+        ("d3", 40),
+        ("e1", 10),
+        ("e2", 35),
+        ("e5", 90),
+        ("e6", 75),
+    ]:
         RelationshipScore.objects.create(
             workspace=ws, kind="contact", contact=P[name], score=score, computed_at=at(TODAY)
         )
     touch(at(TODAY) - timedelta(days=30), 15, contact=P["p3"])
     touch(at(TODAY) - timedelta(days=120), 15, contact=P["d1"])
     touch(at(TODAY) - timedelta(days=100), 15, contact=P["d2"])
+    touch(at(TODAY) - timedelta(days=200), 15, contact=P["e4"])
 
     for day in (date(2026, 1, 6), date(2026, 1, 7), date(2026, 3, 3)):
         Ask.objects.create(workspace=ws, asker=firm.alice, contact=c_src, at=at(day), channel="in_person")

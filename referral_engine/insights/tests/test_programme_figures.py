@@ -161,16 +161,27 @@ def test_neglected_influencers_ranked_by_centrality(pf, period):
     P = pf.contacts
     # Degree centrality in B (5 people, so / 4): p1 links p2, p3, p4, p5 = 4/4 = 1.0 (p1 → q1 is another
     # account's); p2 {p1, p5}, p3 {p1, p4}, p4 {p1, p3}, p5 {p1, p2} = 0.5. In D (3 people) each 2/2 = 1.0.
+    # In E (7 people, so / 6): e1 {e2, e3, e4} = 0.5, e4 {e1, e5} = 1/3, e2 and e3 = 1/3.
     # p1: RQ 30, no touchpoint: in. p2: RQ 80: strong, out. p3: RQ 20 but touched 30 days ago: out. p4: no RQ and
     # never touched: in. p5: do not contact: out. d1: no RQ, touched 120 days ago (within 180): not weak, out.
-    # d2: RQ 39.9 and last touched 100 days ago: in. d3: RQ 40 is not below 40: out.
-    # Order: centrality, then links: p1 (1.0, 4), d2 (1.0, 2), p4 (0.5).
+    # d2: RQ 39.9 and last touched 100 days ago: in. d3: RQ 40 is not below 40: out. e1 (RQ 10), e2 (RQ 35), e3
+    # (no RQ, never touched) and e4 (no RQ, touched 200 days ago) are in; e5 (90) and e6 (75) strong, e7 do not
+    # contact.
+    # Betweenness (Brandes 2001, pairs of others whose shortest paths pass through the person, over the
+    # (n-1)(n-2)/2 pairs): B is two triangles p1-p2-p5 and p1-p3-p4 sharing p1, so p1 lies on the 4 paths
+    # {p2, p5} x {p3, p4}: 4/6. E is the triangles e1-e2-e3 and e5-e6-e7 joined by e1-e4-e5: e4 lies on the
+    # 3 x 3 = 9 paths {e1, e2, e3} x {e5, e6, e7}: 9/15 = 0.6; e1 on {e2, e3} x {e4, e5, e6, e7} = 8/15. D's
+    # triangle, p4, e2 and e3: 0.
+    # Order: betweenness, then degree centrality, then RQ (none counts as 0): p1, e4 (the bridge, although only
+    # 1/3 by degree), e1, d2 (1.0), p4 (0.5), e3 (no RQ), e2 (35).
     rows = out["influencers"]
-    assert [r["contact_id"] for r in rows] == [P["p1"].pk, P["d2"].pk, P["p4"].pk]
-    assert [r["centrality"] for r in rows] == [1.0, 1.0, 0.5]
-    assert [r["links"] for r in rows] == [4, 2, 2]
-    assert [r["rq"] for r in rows] == [30.0, pytest.approx(39.9), None]
-    assert rows[1]["days_since_touchpoint"] == 100
+    assert [r["contact_id"] for r in rows] == [P[k].pk for k in ("p1", "e4", "e1", "d2", "p4", "e3", "e2")]
+    assert [r["betweenness"] for r in rows] == pytest.approx([4 / 6, 0.6, 8 / 15, 0, 0, 0, 0])
+    assert [r["centrality"] for r in rows] == pytest.approx([1.0, 1 / 3, 0.5, 1.0, 0.5, 1 / 3, 1 / 3])
+    assert [r["links"] for r in rows] == [4, 2, 3, 2, 2, 2, 2]
+    assert [r["circle"] for r in rows] == [5, 7, 7, 3, 5, 7, 7]
+    assert [r["rq"] for r in rows] == [30.0, None, 10.0, pytest.approx(39.9), None, None, 35.0]
+    assert rows[1]["days_since_touchpoint"] == 200 and rows[3]["days_since_touchpoint"] == 100
     assert rows[0]["task_status"] is None
 
 
