@@ -679,7 +679,7 @@ def neglected_influencers(*, workspace: Workspace, period: Period, limit: int = 
     accounts only are loaded (one statement, plus one for their contacts) into one networkx graph per circle, and
     the pool is re-ranked by betweenness centrality (Brandes 2001, normalised within the circle: the share of the
     shortest paths between two other people of the circle that pass through the person), then degree centrality,
-    then RQ (no RQ counts as 0, the weakest, as in stage 1), then contact id.
+    then links (the hub of a bigger circle first), then RQ (no RQ counts as 0, the weakest, as in stage 1), then contact id.
 
     The approximation, honestly: the re-rank only sees the SQL pool. A person with high betweenness but a degree
     centrality below the pool's cut (a bridge with two links in a circle whose other members are better linked)
@@ -772,6 +772,7 @@ def neglected_influencers(*, workspace: Workspace, period: Period, limit: int = 
         key=lambda r: (
             -round(r["betweenness"], 12),
             -round(r["centrality"], 12),
+            -r["links"],
             r["rq"] or 0.0,
             r["contact_id"],
         )

@@ -74,6 +74,28 @@ def test_ties_fall_to_degree_then_rq_then_id(pf):
     assert zero == _ids(pf, "d2", "p4", "e3", "e2")
 
 
+def _star(workspace, spokes: int) -> Contact:
+    # One hub linked to `spokes` others in an account of their own; nobody has an RQ or a touchpoint.
+    account = make_account(workspace)
+    hub = make_contact(workspace, account=account)
+    for _ in range(spokes):
+        spoke = make_contact(workspace, account=account)
+        ContactLink.objects.create(workspace=workspace, from_contact=hub, to_contact=spoke, kind="knows")
+    return hub
+
+
+def test_the_hub_of_a_bigger_circle_comes_first_when_betweenness_and_degree_tie(pf):
+    # A star's hub lies on every shortest path between two spokes (betweenness 1) and is linked to every other
+    # person (degree centrality 1), whatever the star's size: 4 links beat 2, though the small star came first.
+    ws = pf.firm.workspace
+    small, big = _star(ws, 2), _star(ws, 4)
+    rows = {r["contact_id"]: (i, r) for i, r in enumerate(_rows(ws))}
+    (small_at, small_row), (big_at, big_row) = rows[small.pk], rows[big.pk]
+    assert (small_row["betweenness"], small_row["centrality"], small_row["links"]) == (1.0, 1.0, 2)
+    assert (big_row["betweenness"], big_row["centrality"], big_row["links"]) == (1.0, 1.0, 4)
+    assert big_at < small_at
+
+
 def test_isolated_people_count_in_the_circle(pf):
     # A contact of E with no link at all: E has 8 people, 7 * 6 / 2 = 21 pairs of others, no new shortest path.
     # e4: 9/21 = 0.428571; e1: 8/21; e4's degree centrality 2 of 7.
