@@ -329,24 +329,6 @@ by_resource = pytest.mark.parametrize("resource", RESOURCES, ids=str)
 
 
 @pytest.fixture
-def connect(live_server):
-    clients = []
-
-    def connect(token: str | None = None, **headers) -> httpx.Client:
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        # Without it, a kept-alive connection to the test server waits ~40 ms per request on delayed ACKs.
-        headers.setdefault("Connection", "close")
-        client = httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers, timeout=30)
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
 def alice(firm, connect) -> httpx.Client:
     return connect(firm.token(firm.alice))
 

@@ -5,6 +5,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from referral_engine.insights import programme
+from referral_engine.insights.tests.programme_firm import (
+    END,
+    START,
+    TODAY,
+    ProgrammeFirm,
+    build_programme_firm,
+    globex_noise,
+)
+
 
 def _lifetimes_datasets() -> Path | None:
     # find_spec on a top-level package locates it without importing it (lifetimes pulls in pandas and autograd).
@@ -45,3 +55,18 @@ def cdnow_csv(cdnow_dir, tmp_path_factory) -> Path:
             _, sample_id, day, _, dollars = line.split()
             writer.writerow([sample_id, day, dollars])
     return path
+
+
+@pytest.fixture
+def pf(firm) -> ProgrammeFirm:
+    """The hand-built firm of the programme insights (programme_firm.py), with Globex's noise beside it."""
+    globex_noise(firm)
+    return build_programme_firm(firm)
+
+
+@pytest.fixture
+def period(pf) -> programme.Period:
+    """1 January to 30 June 2026 by quarter, today 30 June 2026: the period every hand-worked figure is for."""
+    return programme.programme_period(
+        workspace=pf.firm.workspace, start=START, end=END, period="quarter", today=TODAY
+    )

@@ -23,18 +23,10 @@ from referral_engine.insights.tests.programme_firm import (
     END,
     START,
     TODAY,
-    build_programme_firm,
-    globex_noise,
 )
 from referral_engine.relationships.models import Contact, ContactLink
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pf(firm):
-    globex_noise(firm)
-    return build_programme_firm(firm)
 
 
 def _period(workspace):

@@ -10,27 +10,10 @@ from django.core.exceptions import ValidationError
 
 from referral_engine.insights import programme
 from referral_engine.insights.tests.programme_firm import (
-    END,
-    START,
     TODAY,
-    build_programme_firm,
-    globex_noise,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pf(firm):
-    globex_noise(firm)
-    return build_programme_firm(firm)
-
-
-@pytest.fixture
-def period(pf):
-    return programme.programme_period(
-        workspace=pf.firm.workspace, start=START, end=END, period="quarter", today=TODAY
-    )
 
 
 def by_key(rows, key="key"):

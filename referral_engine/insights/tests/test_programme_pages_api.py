@@ -11,7 +11,7 @@ from django.urls import reverse
 from referral_engine.core.testing import PASSWORD
 from referral_engine.engagement.models import Task, TaskKind
 from referral_engine.insights import programme
-from referral_engine.insights.tests.programme_firm import END, START, build_programme_firm, globex_noise
+from referral_engine.insights.tests.programme_firm import END, START
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +45,6 @@ CSVS = [
     ("health", "weeks"),
 ]
 PERIOD = f"start={START}&end={END}&period=quarter"
-
-
-@pytest.fixture
-def pf(firm):
-    globex_noise(firm)
-    return build_programme_firm(firm)
 
 
 def _as(client, membership):

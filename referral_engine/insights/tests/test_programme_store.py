@@ -4,7 +4,6 @@ recomputes and forgets, and one workspace's stored figures are never another's."
 
 from datetime import date, timedelta
 
-import httpx
 import pytest
 from django.utils import timezone
 
@@ -26,24 +25,9 @@ from referral_engine.insights.tests.programme_firm import (
     START,
     TODAY,
     at,
-    build_programme_firm,
-    globex_noise,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pf(firm):
-    globex_noise(firm)
-    return build_programme_firm(firm)
-
-
-@pytest.fixture
-def period(pf):
-    return programme.programme_period(
-        workspace=pf.firm.workspace, start=START, end=END, period="quarter", today=TODAY
-    )
 
 
 @pytest.fixture
@@ -191,13 +175,12 @@ def test_the_nightly_warm_up_stores_slow_workspaces_only_once(pf, settings):
     assert programme_figures_warm() == 0
 
 
-def test_the_api_says_whether_figures_are_stored_and_when(pf, live_server, store_everything):
+def test_the_api_says_whether_figures_are_stored_and_when(pf, connect, store_everything):
     firm = pf.firm
-    headers = {"Authorization": f"Bearer {firm.token(firm.alice)}"}
+    alice = connect(firm.token(firm.alice))
     query = {"start": str(START), "end": str(END), "period": "quarter"}
-    with httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers) as client:
-        first = client.get("/insights/programme-health", params=query)
-        second = client.get("/insights/programme-health", params=query)
+    first = alice.get("/insights/programme-health", params=query)
+    second = alice.get("/insights/programme-health", params=query)
     assert first.status_code == second.status_code == 200
     assert first.json()["stored"] is True
     assert first.json()["computed_at"] == second.json()["computed_at"]

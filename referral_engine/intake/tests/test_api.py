@@ -1,23 +1,8 @@
 """/api/v1/referral-links over a real HTTP server: employees list, create, revoke and renew; nobody else's."""
 
 import httpx
-import pytest
 
 from referral_engine.intake.models import ReferralLink
-
-
-@pytest.fixture
-def connect(live_server):
-    clients = []
-
-    def connect(token: str) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
-        clients.append(httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers))
-        return clients[-1]
-
-    yield connect
-    for client in clients:
-        client.close()
 
 
 def test_an_employee_creates_lists_rotates_and_revokes_links(firm, ann, connect, live_server):

@@ -2,29 +2,12 @@
 
 from datetime import timedelta
 
-import httpx
-import pytest
 from django.utils import timezone
 
 from referral_engine.core.testing import make_account
 from referral_engine.partners.models import Partner
 from referral_engine.referrals.models import Referral, ReferralStatus, SourceKind
 from referral_engine.referrals.services import referral_create
-
-
-@pytest.fixture
-def connect(live_server):
-    clients = []
-
-    def connect(token: str) -> httpx.Client:
-        # Connection: close avoids ~40 ms of delayed-ACK wait per request on a kept-alive test connection.
-        headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
-        clients.append(httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers))
-        return clients[-1]
-
-    yield connect
-    for client in clients:
-        client.close()
 
 
 def _referral(workspace, **fields) -> Referral:

@@ -3,7 +3,6 @@
 Only the workspace's own groups may be named; another workspace's group is refused on its field, nothing written.
 """
 
-import httpx
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -13,21 +12,6 @@ from referral_engine.partners.models import NetworkingGroup
 from referral_engine.referrals.models import Referral, SourceKind
 from referral_engine.referrals.services import referral_create, referral_update
 from referral_engine.relationships.models import Account
-
-
-@pytest.fixture
-def connect(live_server):
-    clients = []
-
-    def connect(token: str) -> httpx.Client:
-        # Connection: close avoids ~40 ms of delayed-ACK wait per request on a kept-alive test connection.
-        headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
-        clients.append(httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers))
-        return clients[-1]
-
-    yield connect
-    for client in clients:
-        client.close()
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Possible duplicates decided by a person: the referral page, the list page, the board's badges and the API."""
 
-import httpx
 import pytest
 from django.urls import reverse
 
@@ -144,22 +143,8 @@ def test_other_workspaces_and_partners_cannot_see_or_decide(client, firm, pendin
 # ---------------------------------------------------------------------------------------------------------- API
 
 
-@pytest.fixture
-def api(live_server):
-    clients = []
-
-    def connect(token: str) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
-        clients.append(httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers))
-        return clients[-1]
-
-    yield connect
-    for client in clients:
-        client.close()
-
-
-def test_the_api_lists_confirms_and_rejects_matches(firm, pending, initech, api):
-    bob = api(firm.token(firm.bob))
+def test_the_api_lists_confirms_and_rejects_matches(firm, pending, initech, connect):
+    bob = connect(firm.token(firm.bob))
     listed = bob.get(f"/referrals/{pending.referral_id}/matches")
     assert listed.status_code == 200
     [item] = listed.json()
@@ -185,16 +170,16 @@ def test_the_api_lists_confirms_and_rejects_matches(firm, pending, initech, api)
     assert pending.decision == MatchDecision.CONFIRMED
 
 
-def test_the_api_refuses_other_workspaces_and_partner_tokens(firm, pending, globex_match, api):
-    dave = api(firm.token(firm.dave))
+def test_the_api_refuses_other_workspaces_and_partner_tokens(firm, pending, globex_match, connect):
+    dave = connect(firm.token(firm.dave))
     assert dave.get(f"/referrals/{pending.referral_id}/matches").status_code == 404
     assert dave.post(f"/referrals/matches/{pending.pk}/confirm").status_code == 404
     assert dave.post(f"/referrals/matches/{globex_match.pk}/reject").status_code == 200
 
-    carol = api(firm.token(firm.carol))
+    carol = connect(firm.token(firm.carol))
     assert carol.get(f"/referrals/{pending.referral_id}/matches").status_code == 403
     assert carol.post(f"/referrals/matches/{pending.pk}/confirm").status_code == 403
-    bob = api(firm.token(firm.bob))
+    bob = connect(firm.token(firm.bob))
     assert bob.post("/referrals/matches/999999999/confirm").status_code == 404
     pending.refresh_from_db()
     assert pending.decision == MatchDecision.PENDING

@@ -3,7 +3,6 @@
 from datetime import timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 from django.utils import timezone
 
@@ -15,20 +14,6 @@ from referral_engine.referrals.tests.rewards_setup import (
     programme,
     won_referral,
 )
-
-
-@pytest.fixture
-def connect(live_server):
-    clients = []
-
-    def connect(token: str) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
-        clients.append(httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers))
-        return clients[-1]
-
-    yield connect
-    for client in clients:
-        client.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Only the workspace's own groups may be named; another workspace's group is refus
 
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -20,21 +19,6 @@ from referral_engine.relationships.services import touchpoint_create, touchpoint
 
 AT = datetime(2026, 5, 7, 7, 0, tzinfo=UTC)
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def connect(live_server):
-    clients = []
-
-    def connect(token: str) -> httpx.Client:
-        # Connection: close avoids ~40 ms of delayed-ACK wait per request on a kept-alive test connection.
-        headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
-        clients.append(httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers))
-        return clients[-1]
-
-    yield connect
-    for client in clients:
-        client.close()
 
 
 @pytest.fixture
