@@ -79,6 +79,18 @@ class SmtpServer:
 
 
 @pytest.fixture
+def groups(firm):
+    """Acme's chapter and chamber, and Globex's chapter, which Acme must never be able to name."""
+    from referral_engine.partners.models import NetworkingGroup
+
+    return (
+        NetworkingGroup.objects.create(workspace=firm.workspace, name="BNI Riverside", kind="bni"),
+        NetworkingGroup.objects.create(workspace=firm.workspace, name="Riverside Chamber", kind="chamber"),
+        NetworkingGroup.objects.create(workspace=firm.other_workspace, name="BNI Globex Gold", kind="bni"),
+    )
+
+
+@pytest.fixture
 def connect(live_server):
     """`connect(token)` gives a real HTTP client (httpx) on the live server's /api/v1, signed in with the token
     (or anonymous with None); extra keyword arguments are headers. Clients are closed after the test."""

@@ -89,3 +89,11 @@ def aware(value: date | datetime) -> datetime:
 
 def money(value: str | int | float) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def assert_api_field_error(response, loc: list, message: str) -> None:
+    """The API refused the request with a 422 naming exactly this field (e.g. ["body", "group_id"])."""
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert [error["loc"] for error in detail] == [loc]
+    assert detail[0]["msg"] == message

@@ -7,21 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from referral_engine.core.testing import make_account, make_contact
-from referral_engine.partners.models import NetworkingGroup
+from referral_engine.core.testing import assert_api_field_error, make_account, make_contact
 from referral_engine.referrals.models import Referral, SourceKind
 from referral_engine.referrals.services import referral_create, referral_update
 from referral_engine.relationships.models import Account
-
-
-@pytest.fixture
-def groups(firm):
-    """Acme's chapter and chamber, and Globex's chapter, which Acme must never be able to name."""
-    return (
-        NetworkingGroup.objects.create(workspace=firm.workspace, name="BNI Riverside", kind="bni"),
-        NetworkingGroup.objects.create(workspace=firm.workspace, name="Riverside Chamber", kind="chamber"),
-        NetworkingGroup.objects.create(workspace=firm.other_workspace, name="BNI Globex Gold", kind="bni"),
-    )
 
 
 def _referral(workspace, **fields) -> Referral:
@@ -31,10 +20,11 @@ def _referral(workspace, **fields) -> Referral:
     return referral_create(workspace=workspace, actor=None, **fields)
 
 
+NO_GROUP = "No networking group with this id in this workspace."
+
+
 def _group_error(response) -> None:
-    assert response.status_code == 422, response.text
-    assert [error["loc"] for error in response.json()["detail"]] == [["body", "group_id"]]
-    assert response.json()["detail"][0]["msg"] == "No networking group with this id in this workspace."
+    assert_api_field_error(response, ["body", "group_id"], NO_GROUP)
 
 
 # --------------------------------------------------------------------------------------------------------- API

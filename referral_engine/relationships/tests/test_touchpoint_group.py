@@ -12,23 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from referral_engine.core.testing import make_account, make_contact
-from referral_engine.partners.models import Event, NetworkingGroup
+from referral_engine.core.testing import assert_api_field_error, make_account, make_contact
+from referral_engine.partners.models import Event
 from referral_engine.relationships.models import Touchpoint
 from referral_engine.relationships.services import touchpoint_create, touchpoint_update
 
 AT = datetime(2026, 5, 7, 7, 0, tzinfo=UTC)
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def groups(firm):
-    """Acme's chapter and chamber, and Globex's chapter, which Acme must never be able to name."""
-    return (
-        NetworkingGroup.objects.create(workspace=firm.workspace, name="BNI Riverside", kind="bni"),
-        NetworkingGroup.objects.create(workspace=firm.workspace, name="Riverside Chamber", kind="chamber"),
-        NetworkingGroup.objects.create(workspace=firm.other_workspace, name="BNI Globex Gold", kind="bni"),
-    )
 
 
 @pytest.fixture
@@ -50,10 +40,11 @@ def _touchpoint(firm, **fields) -> Touchpoint:
     )
 
 
+NO_GROUP = "No networking group with this id in this workspace."
+
+
 def _group_error(response) -> None:
-    assert response.status_code == 422, response.text
-    assert [error["loc"] for error in response.json()["detail"]] == [["body", "group_id"]]
-    assert response.json()["detail"][0]["msg"] == "No networking group with this id in this workspace."
+    assert_api_field_error(response, ["body", "group_id"], NO_GROUP)
 
 
 # --------------------------------------------------------------------------------------------------------- API
