@@ -195,7 +195,7 @@ def _timeline(referral: Referral) -> list[dict]:
     since = referral.received_at - timedelta(days=30)
     for touchpoint in touchpoint_list(
         workspace=workspace, account_id=referral.referred_account_id, at_from=since
-    ).select_related("group")[:30]:
+    )[:30]:
         entries.append({"at": touchpoint.at, "icon": "forum", "kind": "touchpoint", "touchpoint": touchpoint})
     # The asks that led to it: the ones linked to it, and the referrer's asks in the three months before.
     asks = {ask.pk: ask for ask in referral.asks.select_related("asker__user", "contact", "partner")[:20]}

@@ -134,7 +134,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 def _account_touchpoints(account) -> list:
     touchpoints = selectors.touchpoint_list(workspace=account.workspace, account_id=account.pk)
-    return list(touchpoints.select_related("group")[:TIMELINE_SIZE])
+    return list(touchpoints[:TIMELINE_SIZE])
 
 
 def _account_page(
@@ -243,7 +243,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 def _contact_touchpoints(contact) -> list:
     touchpoints = selectors.touchpoint_list(workspace=contact.workspace, contact_id=contact.pk)
-    return list(touchpoints.select_related("group")[:TIMELINE_SIZE])
+    return list(touchpoints[:TIMELINE_SIZE])
 
 
 def _contact_asks(contact) -> list:
