@@ -8,7 +8,7 @@
 The database is a copy, migrated first. Timed, in one process (programme_services.py):
   1. the nightly warm-up, which computes every workspace's default figures and stores the slow ones;
   2. the half-hourly job 31 minutes later, which recomputes the stored workspaces' default figures;
-  3. a page's read of each stored insight (what a visitor waits for once the figures are stored).
+  3. a page's read of each insight: stored ones are read back, quick ones (under the threshold) computed.
 Prints seconds and the peak memory of the process (max RSS).
 """
 
@@ -73,8 +73,9 @@ def main() -> int:
     print(f"  {counts}")
     period = programme.programme_period(workspace=workspace)
     for insight in INSIGHTS:
-        data = _timed(
-            f"a page's read of {insight}",
+        stored = ProgrammeFigures.objects.filter(workspace=workspace, insight=insight).exists()
+        _timed(
+            f"a page's read of {insight} ({'stored' if stored else 'quick: computed on read'})",
             lambda insight=insight: programme_figures(
                 workspace=workspace,
                 insight=insight,
@@ -83,7 +84,6 @@ def main() -> int:
                 **DEFAULT_OPTIONS.get(insight, {}),
             ),
         )
-        assert data["stored"], f"{insight} was not stored"
     return 0
 
 

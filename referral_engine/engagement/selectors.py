@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from referral_engine.core.selectors import get_in_workspace
@@ -148,3 +149,20 @@ def tasks_with_dedupe_key(*, workspace_id: int, key: str) -> QuerySet[Task]:
     lookup reads the whole task table (670 ms at 900,000 tasks, bench/referral_intake.py).
     """
     return Task.objects.filter(workspace_id=workspace_id, dedupe_key=key).exclude(dedupe_key="")
+
+
+def tasks_with_dedupe_prefix(*, workspace_id: int, prefix: str) -> QuerySet[Task]:
+    """The tasks the engine made for facts of one kind (their keys start with `prefix`, case included), unordered.
+
+    On SQLite, LIKE ignores case and so cannot use an index: a range on the key (SQLite compares text bytewise)
+    reads only the matching stretch of the partial unique index, whose condition is stated as above (230 ms to
+    4 ms at a million accounts, bench/programme_figures.py). The upper bound is the prefix with its last character
+    incremented, the first string above every key it starts. Not on PostgreSQL: a database in a locale collation
+    does not order keys bytewise, so a range could leave some out; there LIKE decides alone."""
+    tasks = Task.objects.filter(workspace_id=workspace_id, dedupe_key__startswith=prefix).exclude(
+        dedupe_key=""
+    )
+    if connection.vendor == "sqlite":
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        tasks = tasks.filter(dedupe_key__gte=prefix, dedupe_key__lt=upper)
+    return tasks.order_by()

@@ -36,6 +36,7 @@ from django.db.models.functions import Trunc, TruncDate, TruncWeek
 from django.utils import timezone
 
 from referral_engine.engagement.models import Ask, Task, TaskKind, TaskStatus
+from referral_engine.engagement.selectors import tasks_with_dedupe_prefix
 from referral_engine.insights.models import RelationshipScore
 from referral_engine.insights.survival import kaplan_meier, log_rank
 from referral_engine.partners.models import Partner
@@ -854,9 +855,8 @@ def with_task_status(*, workspace: Workspace, result: dict) -> dict:
     click on the page. An open or snoozed task wins over an older done or cancelled one."""
     ids = [row["contact_id"] for row in result["influencers"]]
     tasks = {}
-    for contact_id, status in Task.objects.filter(
-        workspace=workspace, contact_id__in=ids, dedupe_key__startswith=INFLUENCER_KEY_PREFIX
-    ).values_list("contact_id", "status"):
+    influencer_tasks = tasks_with_dedupe_prefix(workspace_id=workspace.pk, prefix=INFLUENCER_KEY_PREFIX)
+    for contact_id, status in influencer_tasks.filter(contact_id__in=ids).values_list("contact_id", "status"):
         if status in (TaskStatus.OPEN, TaskStatus.SNOOZED) or contact_id not in tasks:
             tasks[contact_id] = status
     for row in result["influencers"]:
