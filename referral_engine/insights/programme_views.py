@@ -376,38 +376,9 @@ def programme_home(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_GET
-def source_mix_page(request: HttpRequest) -> HttpResponse:
-    return _render(request, "source-mix", "insights/programme/source_mix.html")
-
-
-@employee_required
-@require_GET
-def referred_page(request: HttpRequest) -> HttpResponse:
-    return _render(request, "referred", "insights/programme/referred.html")
-
-
-@employee_required
-@require_GET
-def value_per_hour_page(request: HttpRequest) -> HttpResponse:
-    return _render(request, "value-per-hour", "insights/programme/value_per_hour.html")
-
-
-@employee_required
-@require_GET
-def chains_page(request: HttpRequest) -> HttpResponse:
-    return _render(request, "chains", "insights/programme/chains.html")
-
-
-@employee_required
-@require_GET
-def influencers_page(request: HttpRequest) -> HttpResponse:
-    return _render(request, "influencers", "insights/programme/influencers.html")
-
-
-@employee_required
-@require_GET
-def health_page(request: HttpRequest) -> HttpResponse:
-    return _render(request, "health", "insights/programme/health.html")
+def programme_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """One programme insight's page; its template is named after the slug (source-mix: source_mix.html)."""
+    return _render(request, slug, f"insights/programme/{slug.replace('-', '_')}.html")
 
 
 @employee_required
